@@ -1,0 +1,85 @@
+//! Fetching JSON documents of the bundle by URLs relative to index.html.
+
+use serde::de::DeserializeOwned;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// Why a document could not be loaded; every variant names the URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FetchError {
+    /// The request never got an answer (offline, DNS, CORS).
+    Network {
+        /// The URL as requested.
+        url: String,
+        /// What the browser said.
+        detail: String,
+    },
+    /// The server answered with an error status.
+    Status {
+        /// The URL as requested.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The answer was not the expected JSON document.
+    Malformed {
+        /// The URL as requested.
+        url: String,
+        /// What did not match.
+        detail: String,
+    },
+}
+
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Network { url, detail } => write!(formatter, "could not reach {url}: {detail}"),
+            Self::Status { url, status } => write!(formatter, "{url} answered HTTP {status}"),
+            Self::Malformed { url, detail } => {
+                write!(formatter, "{url} is not a valid document: {detail}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for FetchError {}
+
+/// Describes a JS exception or rejection in one line.
+fn describe(value: &wasm_bindgen::JsValue) -> String {
+    value
+        .dyn_ref::<web_sys::js_sys::Error>()
+        .map(|error| String::from(error.message()))
+        .or_else(|| value.as_string())
+        .unwrap_or_else(|| "unknown error".to_string())
+}
+
+/// GETs `url` (relative to the page) and decodes its JSON body into `T`.
+pub async fn fetch_json<T: DeserializeOwned>(url: &str) -> Result<T, FetchError> {
+    let window = web_sys::window().expect("the app runs in a browser window");
+    let network_error = |value: wasm_bindgen::JsValue| FetchError::Network {
+        url: url.to_string(),
+        detail: describe(&value),
+    };
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(network_error)?
+        .unchecked_into();
+    if !response.ok() {
+        return Err(FetchError::Status {
+            url: url.to_string(),
+            status: response.status(),
+        });
+    }
+    let malformed = |detail: String| FetchError::Malformed {
+        url: url.to_string(),
+        detail,
+    };
+    let json = JsFuture::from(
+        response
+            .json()
+            .map_err(|value| malformed(describe(&value)))?,
+    )
+    .await
+    .map_err(|value| malformed(describe(&value)))?;
+    serde_wasm_bindgen::from_value(json).map_err(|error| malformed(error.to_string()))
+}

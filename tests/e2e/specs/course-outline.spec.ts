@@ -1,0 +1,79 @@
+// The course outline loads from the published manifest and renders, at the root and under
+// an LMS-style sub-path, with hash routes and without a single console error.
+import { test, expect, rootUrl, subPathUrl, type Page } from './fixtures';
+
+const COURSE_TITLE = 'Environmental Sustainability Specialization';
+const MODULES = ['Sustainability in the technology business', 'Measuring carbon'];
+
+async function expectCourseHome(page: Page) {
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(COURSE_TITLE);
+  const modules = page.getByRole('list').filter({ has: page.getByRole('link', { name: MODULES[0] }) });
+  await expect(modules.getByRole('link')).toHaveText(MODULES);
+  await expect(page).toHaveTitle(COURSE_TITLE);
+}
+
+for (const [where, url] of [
+  ['at the root', rootUrl],
+  ['under /lms/pkg/123/', subPathUrl],
+] as const) {
+  test.describe(`served ${where}`, () => {
+    test('shows the course title and modules with no console errors', async ({ page, problems }) => {
+      await page.goto(url());
+      await expectCourseHome(page);
+      expect(problems).toEqual([]);
+    });
+
+    test('every asset is fetched from under the base path', async ({ page, problems }) => {
+      const base = new URL(url());
+      const requested: string[] = [];
+      page.on('request', (request) => requested.push(request.url()));
+      await page.goto(url());
+      await expectCourseHome(page);
+      expect(requested.length).toBeGreaterThan(3);
+      for (const address of requested) {
+        expect(address.startsWith(base.href), `${address} is outside ${base.href}`).toBe(true);
+      }
+      expect(problems).toEqual([]);
+    });
+
+    test('hash routes open a module, go back, and survive a reload', async ({ page, problems }) => {
+      await page.goto(url());
+      await page.getByRole('link', { name: MODULES[1] }).click();
+      await expect(page).toHaveURL(/#\/modules\/measuring-carbon$/);
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText(MODULES[1]);
+      await page.reload();
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText(MODULES[1]);
+      await page.goBack();
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText(COURSE_TITLE);
+      expect(problems).toEqual([]);
+    });
+  });
+}
+
+test('an unknown hash route says what was not found and links home', async ({ page, problems }) => {
+  await page.goto(`${rootUrl()}#/modules/no-such-module`);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Not found');
+  await expect(page.getByText('no-such-module')).toBeVisible();
+  await page.getByRole('link', { name: 'Go to the course home' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(COURSE_TITLE);
+  expect(problems).toEqual([]);
+});
+
+test('a missing manifest shows a clear error instead of a blank page', async ({ page }) => {
+  await page.route('**/course/manifest.json', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await page.goto(rootUrl());
+  const alert = page.getByRole('alert');
+  await expect(alert.getByRole('heading')).toHaveText('The course could not be loaded');
+  await expect(alert).toContainText('course/manifest.json answered HTTP 404');
+  await expect(alert.getByRole('button', { name: 'Try again' })).toBeVisible();
+});
+
+test('a manifest from another format is refused with both formats named', async ({ page }) => {
+  await page.route('**/course/manifest.json', async (route) => {
+    const response = await route.fetch();
+    const manifest = await response.json();
+    await route.fulfill({ response, json: { ...manifest, format: 99 } });
+  });
+  await page.goto(rootUrl());
+  await expect(page.getByRole('alert')).toContainText('has format 99, but this app reads format 1');
+});

@@ -1,0 +1,35 @@
+// Shared test fixtures: the two server URLs, and a page that records every console error
+// and failed request so a test can assert the app loaded cleanly.
+import { test as base, expect, type Page } from '@playwright/test';
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(`${name} is not set: run the suite with \`cargo xtask test\`, which starts the servers`);
+  }
+  return value;
+}
+
+export const rootUrl = () => required('SPECIALIST_URL');
+export const subPathUrl = () => required('SPECIALIST_SUB_PATH_URL');
+
+type Problems = { problems: string[] };
+
+export const test = base.extend<Problems>({
+  problems: async ({ page }, use) => {
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') {
+        problems.push(`console ${message.type()}: ${message.text()}`);
+      }
+    });
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
+    page.on('response', (response) => {
+      if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
+    });
+    await use(problems);
+  },
+});
+
+export { expect, type Page };

@@ -1,0 +1,84 @@
+//! xtask: Specialist's build tool. `cargo xtask setup | serve | test`.
+//!
+//! It is the one place that knows how the parts fit together: which tools at which
+//! versions, how the bundle is built, and how the suites run against a real server.
+
+mod bundle;
+mod command;
+mod server;
+mod setup;
+mod test;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <command>
+  setup                            install what this machine lacks (idempotent)
+  serve [--port N] [--db PATH]     build the release bundle and run the server on 127.0.0.1
+  test                             fmt, clippy, cargo tests, bundle build, Playwright; ends with `N passed, M failed`";
+
+/// The workspace root (the parent of xtask/), whatever directory cargo was run from.
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives inside the workspace")
+        .to_path_buf()
+}
+
+fn main() -> ExitCode {
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    let root = project_root();
+    if let Err(error) = std::env::set_current_dir(&root) {
+        eprintln!("xtask: cannot enter {}: {error}", root.display());
+        return ExitCode::FAILURE;
+    }
+    let result = match arguments.first().map(String::as_str) {
+        Some("setup") => setup::run(&root),
+        Some("serve") => serve(&root, &arguments[1..]),
+        Some("test") => return test::run(&root),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("\n{failure}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `cargo xtask serve`: setup, release bundle, release server, then wait until Ctrl-C.
+fn serve(root: &Path, arguments: &[String]) -> Result<(), command::Failure> {
+    let mut port = "8080".to_string();
+    let mut database = root.join("data/specialist.db");
+    let mut rest = arguments.iter();
+    while let Some(flag) = rest.next() {
+        let value = rest
+            .next()
+            .ok_or_else(|| command::Failure::usage(format!("{flag} needs a value\n{USAGE}")))?;
+        match flag.as_str() {
+            "--port" => port.clone_from(value),
+            "--db" => database = PathBuf::from(value),
+            _ => {
+                return Err(command::Failure::usage(format!(
+                    "unknown flag {flag}\n{USAGE}"
+                )));
+            }
+        }
+    }
+    setup::run(root)?;
+    let bundle = bundle::build_release(root)?;
+    bundle::print_sizes(&bundle);
+    let binary = server::build(root, server::Profile::Release)?;
+    let running = server::RunningServer::start(&binary, &bundle, &database, &port, "/")?;
+    println!(
+        "\nSpecialist is running at {}  (database: {})",
+        running.url,
+        database.display()
+    );
+    println!("Press Ctrl-C to stop.");
+    running.wait_for_interrupt()
+}
