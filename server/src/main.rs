@@ -44,7 +44,7 @@ fn parse_options() -> Result<Options, String> {
             "--port" => {
                 options.port = value
                     .parse()
-                    .map_err(|_| format!("--port {value:?} is not a port number"))?
+                    .map_err(|_| format!("--port {value:?} is not a port number"))?;
             }
             "--base-path" => options.base_path = value,
             _ => return Err(format!("unknown flag {flag}")),
