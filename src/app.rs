@@ -1,11 +1,16 @@
-//! The root component: loads the course manifest once and shows the page the hash route names.
+//! The root component: loads the course manifest, provides the course, the learner and the
+//! glossary to every page, counts time on task, and shows the page the hash route names.
 
 use leptos::prelude::*;
 use specialist_core::manifest::{CourseManifest, MANIFEST_PATH};
+use specialist_core::progress::{ProgressEvent, continue_lesson};
+use specialist_core::time_on_task::TimeOnTask;
 
-use crate::pages::{CourseHome, ModulePage, NotFound};
-use crate::platform;
+use crate::components::{GlossaryPopover, StorageNotice};
+use crate::pages::{CourseHome, GlossaryPage, LessonPage, ModulePage, NotFound, SearchPage};
+use crate::platform::{self, location, time};
 use crate::route::Route;
+use crate::state::{Course, Glossary, Learner};
 
 /// Why the course could not be shown.
 #[derive(Debug, Clone)]
@@ -28,22 +33,29 @@ async fn load_manifest() -> Result<CourseManifest, LoadError> {
         .map_err(|error| LoadError(error.to_string()))
 }
 
-/// The whole app: header, then the current page inside the loading and error boundaries.
+/// The whole app: header, then the course player inside the loading and error boundaries.
 #[component]
 pub fn App() -> impl IntoView {
-    let route = platform::location::hash_route();
+    let route = location::hash_route();
+    location::take_over_scroll_restoration();
     let manifest = LocalResource::new(load_manifest);
 
     view! {
+        <a class="skip-link" href="#main" on:click=|event| { event.prevent_default(); location::focus_element("main"); }>
+            "Skip to content"
+        </a>
         <header class="site-header">
             <a class="brand" href=Route::Home.href()>"Specialist"</a>
+            <nav aria-label="Site">
+                <a href=Route::Search { query: String::new() }.href()>"Search"</a>
+            </nav>
         </header>
-        <main id="main">
+        <main id="main" tabindex="-1">
             <Transition fallback=|| view! { <p class="status" role="status">"Loading the course…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <LoadFailed errors/> }>
                     {move || Suspend::new(async move {
                         let manifest = manifest.await?;
-                        Ok::<_, LoadError>(view! { <CurrentPage manifest route/> })
+                        Ok::<_, LoadError>(view! { <CoursePlayer manifest route/> })
                     })}
                 </ErrorBoundary>
             </Transition>
@@ -51,27 +63,133 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Shows the page for the current route.
+/// Provides the course state, resumes, counts time on task, and renders the current page.
 #[component]
-fn CurrentPage(
+fn CoursePlayer(
     /// The loaded course outline.
     manifest: CourseManifest,
     /// The current route, from the address bar.
     route: ReadSignal<Route>,
 ) -> impl IntoView {
-    let manifest = StoredValue::new(manifest);
-    move || match route.get() {
-        Route::Home => view! { <CourseHome manifest=manifest.get_value()/> }.into_any(),
-        Route::Module { id } => match manifest.with_value(|manifest| manifest.module(&id).cloned())
+    let learner = Learner::load(&manifest.id);
+    let glossary = Glossary::new(manifest.glossary_file.clone());
+    let course = Course(StoredValue::new(manifest));
+    provide_context(course);
+    provide_context(learner);
+    provide_context(glossary);
+
+    // Opening the course without a route resumes the lesson the learner was on.
+    if location::opened_without_route()
+        && let Some(last) = learner
+            .progress
+            .with_untracked(|progress| progress.last_lesson.clone())
+        && course
+            .0
+            .with_value(|manifest| manifest.lesson(&last).is_some())
+    {
+        location::navigate(&Route::lesson(&last));
+    }
+    count_time_on_task(route, learner);
+    // Lessons restore their own scroll position; every other page opens at its top.
+    Effect::new(move |_| {
+        if !matches!(route.get(), Route::Lesson { .. }) {
+            location::scroll_to_top();
+        }
+    });
+
+    let page = move || match route.get() {
+        Route::Home => view! { <CourseHome/> }.into_any(),
+        Route::Module { id } => match course
+            .0
+            .with_value(|manifest| manifest.module(&id).cloned())
         {
-            Some(module) => {
-                view! { <ModulePage module course_title=manifest.with_value(|m| m.title.clone())/> }
-                    .into_any()
-            }
+            Some(module) => view! { <ModulePage module/> }.into_any(),
             None => view! { <NotFound what=format!("module “{id}”")/> }.into_any(),
         },
+        Route::Lesson { id, find } => {
+            if course
+                .0
+                .with_value(|manifest| manifest.lesson(&id).is_some())
+            {
+                view! { <LessonPage id find/> <GlossaryPopover/> }.into_any()
+            } else {
+                view! { <NotFound what=format!("lesson “{id}”")/> }.into_any()
+            }
+        }
+        Route::Search { query } => view! { <SearchPage initial_query=query/> }.into_any(),
+        Route::Glossary { id } => view! { <GlossaryPage id/> }.into_any(),
         Route::NotFound { hash } => view! { <NotFound what=format!("page “{hash}”")/> }.into_any(),
-    }
+    };
+    view! { <StorageNotice/> {page} }
+}
+
+/// Counts time on task while a lesson is open: only while the page is visible and the
+/// learner has interacted in the last five minutes; credited every 15 seconds and on leaving.
+fn count_time_on_task(route: ReadSignal<Route>, learner: Learner) {
+    let meter = StoredValue::new(TimeOnTask::start(time::monotonic_milliseconds()));
+    let credit = move || {
+        let seconds = meter
+            .try_update_value(|meter| meter.take_seconds(time::monotonic_milliseconds()))
+            .unwrap_or(0);
+        if seconds > 0
+            && let Route::Lesson { id, .. } = route.get_untracked()
+        {
+            learner.record(ProgressEvent::TimeOnTask {
+                lesson: id,
+                seconds,
+            });
+        }
+    };
+    let interacted =
+        move || meter.update_value(|meter| meter.interaction(time::monotonic_milliseconds()));
+    let handles = [
+        window_event_listener(leptos::ev::pointerdown, move |_| interacted()),
+        window_event_listener(leptos::ev::keydown, move |_| interacted()),
+        window_event_listener(leptos::ev::scroll, move |_| interacted()),
+        window_event_listener(leptos::ev::input, move |_| interacted()),
+    ];
+    let visibility = window_event_listener(leptos::ev::visibilitychange, move |_| {
+        meter.update_value(|meter| {
+            meter.visibility(time::monotonic_milliseconds(), time::page_visible())
+        });
+        credit();
+    });
+    // Time spent on one lesson is credited to it before the route moves on.
+    Effect::new(move |previous: Option<Route>| {
+        let current = route.get();
+        if let Some(Route::Lesson { id, .. }) = previous {
+            let seconds = meter
+                .try_update_value(|meter| meter.take_seconds(time::monotonic_milliseconds()))
+                .unwrap_or(0);
+            if seconds > 0 {
+                learner.record(ProgressEvent::TimeOnTask {
+                    lesson: id,
+                    seconds,
+                });
+            }
+        }
+        meter.update_value(|meter| meter.interaction(time::monotonic_milliseconds()));
+        current
+    });
+    let interval = set_interval_with_handle(credit, std::time::Duration::from_secs(15)).ok();
+    on_cleanup(move || {
+        for handle in handles {
+            handle.remove();
+        }
+        visibility.remove();
+        if let Some(interval) = interval {
+            interval.clear();
+        }
+    });
+}
+
+/// The Continue target for the home page (the first lesson when nothing was opened yet).
+pub fn continue_route(course: Course, learner: Learner) -> Option<Route> {
+    course.0.with_value(|manifest| {
+        learner.progress.with(|progress| {
+            continue_lesson(manifest, progress).map(|lesson| Route::lesson(&lesson.id))
+        })
+    })
 }
 
 /// The panel shown when the course cannot be loaded, with each reason and a way to retry.

@@ -7,11 +7,28 @@
 /// A page of the app.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
-    /// The course home: title, description and module list.
+    /// The course home: progress, Continue, and the outline.
     Home,
     /// One module's page.
     Module {
         /// The module identifier from the manifest.
+        id: String,
+    },
+    /// A lesson, optionally opened at the first occurrence of a searched text.
+    Lesson {
+        /// The lesson identifier from the manifest.
+        id: String,
+        /// Text to find and highlight when the lesson opens.
+        find: Option<String>,
+    },
+    /// Search across lessons and the glossary.
+    Search {
+        /// The query typed so far.
+        query: String,
+    },
+    /// One glossary term.
+    Glossary {
+        /// The term identifier.
         id: String,
     },
     /// A hash that names no page; keeps the text to show the learner what was asked for.
@@ -21,10 +38,61 @@ pub enum Route {
     },
 }
 
+/// Percent-encodes everything but unreserved characters, so any text survives in a hash.
+pub fn encode(text: &str) -> String {
+    let mut encoded = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
+/// Decodes `%XX` sequences and `+`; malformed sequences are kept as written.
+pub fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let hex = |offset: usize| {
+            bytes
+                .get(index + offset)
+                .and_then(|byte| char::from(*byte).to_digit(16))
+        };
+        match (bytes[index], hex(1), hex(2)) {
+            (b'%', Some(high), Some(low)) => {
+                decoded.push(u8::try_from(high * 16 + low).expect("two hex digits fit a byte"));
+                index += 3;
+            }
+            (b'+', _, _) => {
+                decoded.push(b' ');
+                index += 1;
+            }
+            (byte, _, _) => {
+                decoded.push(byte);
+                index += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
+}
+
+/// The value of `name` in a `a=1&b=2` query string.
+fn parameter(query: &str, name: &str) -> Option<String> {
+    query.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (key == name).then(|| decode(value))
+    })
+}
+
 impl Route {
     /// Parses `location.hash` (with or without the leading `#`).
     pub fn from_hash(hash: &str) -> Self {
         let path = hash.strip_prefix('#').unwrap_or(hash);
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
         let path = path.strip_prefix('/').unwrap_or(path);
         let segments: Vec<&str> = path
             .split('/')
@@ -32,9 +100,15 @@ impl Route {
             .collect();
         match segments.as_slice() {
             [] => Self::Home,
-            ["modules", id] => Self::Module {
-                id: (*id).to_string(),
+            ["modules", id] => Self::Module { id: decode(id) },
+            ["lessons", id] => Self::Lesson {
+                id: decode(id),
+                find: parameter(query, "find").filter(|find| !find.is_empty()),
             },
+            ["search"] => Self::Search {
+                query: parameter(query, "q").unwrap_or_default(),
+            },
+            ["glossary", id] => Self::Glossary { id: decode(id) },
             _ => Self::NotFound {
                 hash: hash.to_string(),
             },
@@ -45,15 +119,31 @@ impl Route {
     pub fn href(&self) -> String {
         match self {
             Self::Home => "#/".to_string(),
-            Self::Module { id } => format!("#/modules/{id}"),
+            Self::Module { id } => format!("#/modules/{}", encode(id)),
+            Self::Lesson { id, find: None } => format!("#/lessons/{}", encode(id)),
+            Self::Lesson {
+                id,
+                find: Some(find),
+            } => format!("#/lessons/{}?find={}", encode(id), encode(find)),
+            Self::Search { query } if query.is_empty() => "#/search".to_string(),
+            Self::Search { query } => format!("#/search?q={}", encode(query)),
+            Self::Glossary { id } => format!("#/glossary/{}", encode(id)),
             Self::NotFound { hash } => hash.clone(),
+        }
+    }
+
+    /// A lesson route without a search text.
+    pub fn lesson(id: &str) -> Self {
+        Self::Lesson {
+            id: id.to_string(),
+            find: None,
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Route;
+    use super::*;
 
     #[test]
     fn empty_and_root_hashes_are_home() {
@@ -63,23 +153,52 @@ mod tests {
     }
 
     #[test]
-    fn module_routes_round_trip() {
-        let route = Route::Module {
-            id: "measuring-carbon".into(),
-        };
-        assert_eq!(route.href(), "#/modules/measuring-carbon");
-        assert_eq!(Route::from_hash(&route.href()), route);
-        assert_eq!(Route::from_hash("#/modules/measuring-carbon/"), route);
+    fn every_route_round_trips_through_its_href() {
+        for route in [
+            Route::Home,
+            Route::Module {
+                id: "measuring-carbon".into(),
+            },
+            Route::lesson("ghg-scopes"),
+            Route::Lesson {
+                id: "ghg-scopes".into(),
+                find: Some("scope 3 & more/ü".into()),
+            },
+            Route::Search {
+                query: String::new(),
+            },
+            Route::Search {
+                query: "embodied carbon?".into(),
+            },
+            Route::Glossary {
+                id: "scope-3".into(),
+            },
+        ] {
+            assert_eq!(Route::from_hash(&route.href()), route, "{}", route.href());
+        }
+        assert_eq!(
+            Route::from_hash("#/modules/measuring-carbon/"),
+            Route::Module {
+                id: "measuring-carbon".into()
+            }
+        );
     }
 
     #[test]
     fn anything_else_is_not_found_and_keeps_what_was_asked() {
-        for hash in ["#/modules", "#/modules/a/b", "#/lessons/x", "#nonsense"] {
+        for hash in ["#/modules", "#/modules/a/b", "#/lesson/x", "#nonsense"] {
             assert_eq!(
                 Route::from_hash(hash),
                 Route::NotFound { hash: hash.into() },
                 "{hash:?}"
             );
         }
+    }
+
+    #[test]
+    fn decoding_tolerates_malformed_escapes() {
+        assert_eq!(decode("a%2"), "a%2");
+        assert_eq!(decode("%zz+b"), "%zz b");
+        assert_eq!(decode(&encode("100 % sure")), "100 % sure");
     }
 }

@@ -6,3 +6,6 @@
 //! if the dependency tree gains a web, async-runtime or IO crate.
 
 pub mod manifest;
+pub mod progress;
+pub mod search;
+pub mod time_on_task;

@@ -1,140 +1,322 @@
-//! specialist-publish: turns the course as authors write it (course/) into the published bundle files.
+//! specialist-publish: compiles the course as authors write it (course/) into the published
+//! bundle: manifest.json, one sanitized HTML fragment per lesson, the glossary, a search
+//! index and the media, all but the manifest under content-hashed names.
 //!
-//! Runs at build time only (from Trunk's post-build hook and from xtask). Every error
-//! names the file, line and column an author has to fix.
+//! Runs at build time only (Trunk's pre-build hook, `cargo xtask course check`). It finds
+//! every problem in one pass and reports each as `path:line:column: message`.
 
+mod blocks;
+mod diagnostics;
+mod glossary;
+mod lesson;
+mod sanitize;
+mod search;
 mod source;
 
-use std::fmt;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use specialist_core::manifest::{CourseManifest, MANIFEST_FORMAT, ModuleSummary};
+use sha2::{Digest, Sha256};
+use specialist_core::manifest::{
+    CompletionRules, CourseManifest, ExamSummary, LessonSummary, MANIFEST_FORMAT, ModuleSummary,
+    Objective,
+};
 
-pub use source::CourseSource;
+pub use diagnostics::PublishError;
+use diagnostics::{Diagnostics, SourceFile};
+pub use lesson::WORDS_PER_MINUTE;
+pub use sanitize::clean as sanitize_html;
 
 /// The name of the course description file inside a course directory.
 pub const COURSE_FILE: &str = "course.toml";
+/// The glossary file inside a course directory (optional).
+pub const GLOSSARY_FILE: &str = "glossary.toml";
+/// How far the published minutes may stray from the course's target, in percent.
+pub const MINUTES_TOLERANCE_PERCENT: u32 = 2;
 
-/// A problem an author must fix, located in their source.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PublishError {
-    /// The file the problem is in.
-    pub path: PathBuf,
-    /// 1-based line, when the problem has a place in the file.
-    pub line: Option<usize>,
-    /// 1-based column, when the problem has a place in the file.
-    pub column: Option<usize>,
-    /// What is wrong, in words an author understands.
-    pub message: String,
+/// A compiled course: the manifest and every file to publish, by path relative to the output folder.
+#[derive(Debug)]
+pub struct Published {
+    /// The manifest, also among `files` as `manifest.json`.
+    pub manifest: CourseManifest,
+    /// Relative path → bytes, in path order.
+    pub files: BTreeMap<String, Vec<u8>>,
 }
 
-impl fmt::Display for PublishError {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(formatter, "{}", self.path.display())?;
-        if let Some(line) = self.line {
-            write!(formatter, ":{line}")?;
-            if let Some(column) = self.column {
-                write!(formatter, ":{column}")?;
+/// `name-<16 hex of SHA-256>.ext`: a name that changes whenever the content does, so it can be cached forever.
+fn hashed_name(path: &str, bytes: &[u8]) -> String {
+    let digest = hex(&Sha256::digest(bytes));
+    let (stem, extension) = match path.rsplit_once('.') {
+        Some((stem, extension)) if !stem.is_empty() && !extension.contains('/') => {
+            (stem, Some(extension))
+        }
+        _ => (path, None),
+    };
+    match extension {
+        Some(extension) => format!("{stem}-{}.{extension}", &digest[..16]),
+        None => format!("{stem}-{}", &digest[..16]),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// Every media file under `course/media`, as (source path `media/…`, bytes).
+fn media_files(course_directory: &Path, diagnostics: &mut Diagnostics) -> Vec<(String, Vec<u8>)> {
+    let root = course_directory.join("media");
+    let mut found = Vec::new();
+    let mut pending = vec![root];
+    while let Some(folder) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            let relative = path
+                .strip_prefix(course_directory)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            match std::fs::read(&path) {
+                Ok(bytes) => found.push((relative, bytes)),
+                Err(error) => {
+                    diagnostics.file(&path, format!("cannot read the media file: {error}"))
+                }
             }
         }
-        write!(formatter, ": {}", self.message)
     }
+    found.sort();
+    found
 }
 
-impl std::error::Error for PublishError {}
+/// Compiles the course in `course_directory`, reporting every problem found.
+pub fn compile(course_directory: &Path) -> Result<Published, Vec<PublishError>> {
+    let mut diagnostics = Diagnostics::default();
+    let course_path = course_directory.join(COURSE_FILE);
+    let Some(course_file) = SourceFile::read(&course_path, &mut diagnostics, "course file") else {
+        return Err(diagnostics.into_sorted());
+    };
+    let Some(course) = source::CourseSource::parse(&course_file, &mut diagnostics) else {
+        return Err(diagnostics.into_sorted());
+    };
+    course.check(&course_file, &mut diagnostics);
 
-impl PublishError {
-    /// An error about a whole file (it cannot be read or written).
-    fn file(path: &Path, message: impl Into<String>) -> Self {
-        Self {
-            path: path.to_path_buf(),
-            line: None,
-            column: None,
-            message: message.into(),
+    let glossary_path = course_directory.join(GLOSSARY_FILE);
+    let terms = if glossary_path.exists() {
+        SourceFile::read(&glossary_path, &mut diagnostics, "glossary")
+            .map(|file| glossary::compile(&file, &mut diagnostics))
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+
+    let mut files = BTreeMap::new();
+    let mut media_urls = HashMap::new();
+    for (source_path, bytes) in media_files(course_directory, &mut diagnostics) {
+        let published = hashed_name(&source_path, &bytes);
+        media_urls.insert(
+            source_path,
+            format!("{}{published}", specialist_core::manifest::COURSE_FOLDER),
+        );
+        files.insert(published, bytes);
+    }
+
+    let lesson_ids: HashSet<String> = course
+        .modules
+        .iter()
+        .flat_map(|module| module.lessons.iter().map(|lesson| lesson.get_ref().clone()))
+        .collect();
+    let glossary_ids: HashSet<String> = terms.iter().map(|term| term.entry.id.clone()).collect();
+    let objective_ids: HashSet<String> = course
+        .objectives
+        .iter()
+        .map(|objective| objective.id.get_ref().clone())
+        .collect();
+    let context = lesson::Context {
+        lessons: &lesson_ids,
+        glossary: &glossary_ids,
+        objectives: &objective_ids,
+        media: &media_urls,
+    };
+
+    let mut compiled_lessons = Vec::new();
+    let mut modules = Vec::new();
+    for module in &course.modules {
+        let mut lessons = Vec::new();
+        for lesson_id in &module.lessons {
+            let path = source::lesson_path(course_directory, lesson_id.get_ref());
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                diagnostics.at(
+                    &course_file,
+                    lesson_id.span().start,
+                    format!(
+                        "missing lesson file: lessons/{}.md does not exist or cannot be read",
+                        lesson_id.get_ref()
+                    ),
+                );
+                continue;
+            };
+            let file = SourceFile { path, text };
+            let Some(compiled) =
+                lesson::compile(&file, lesson_id.get_ref(), &context, &mut diagnostics)
+            else {
+                continue;
+            };
+            let fragment_path = hashed_name(
+                &format!("lessons/{}.html", compiled.id),
+                compiled.html.as_bytes(),
+            );
+            files.insert(fragment_path.clone(), compiled.html.clone().into_bytes());
+            let (reading_minutes, activity_minutes) =
+                (compiled.reading_minutes(), compiled.activity_minutes());
+            lessons.push(LessonSummary {
+                id: compiled.id.clone(),
+                title: compiled.title.clone(),
+                file: fragment_path,
+                reading_minutes,
+                activity_minutes,
+                minutes: reading_minutes + activity_minutes,
+                objectives: compiled.objectives.clone(),
+                required: compiled.required,
+                checks: compiled.checks.clone(),
+                activities: compiled.activities.clone(),
+            });
+            compiled_lessons.push(compiled);
+        }
+        modules.push(ModuleSummary {
+            id: module.id.get_ref().clone(),
+            title: module.title.clone(),
+            description: module.description.clone(),
+            minutes: lessons.iter().map(|lesson| lesson.minutes).sum(),
+            lessons,
+        });
+    }
+
+    for objective in &course.objectives {
+        let taught = compiled_lessons
+            .iter()
+            .any(|lesson| lesson.objectives.contains(objective.id.get_ref()));
+        if !taught {
+            diagnostics.at(
+                &course_file,
+                objective.id.span().start,
+                format!(
+                    "objective {:?} is taught by no lesson; list it in a lesson's objectives",
+                    objective.id.get_ref()
+                ),
+            );
         }
     }
 
-    /// An error at a byte offset of a file's text, converted to line and column.
-    fn at(path: &Path, text: &str, byte_offset: usize, message: impl Into<String>) -> Self {
-        let (line, column) = line_and_column(text, byte_offset);
-        Self {
-            path: path.to_path_buf(),
-            line: Some(line),
-            column: Some(column),
-            message: message.into(),
-        }
+    let total_minutes: u32 = modules.iter().map(|module| module.minutes).sum();
+    let target = *course.target_minutes.get_ref();
+    if total_minutes.abs_diff(target) * 100 > target * MINUTES_TOLERANCE_PERCENT {
+        let slack = target * MINUTES_TOLERANCE_PERCENT / 100;
+        diagnostics.at(
+            &course_file,
+            course.target_minutes.span().start,
+            format!(
+                "the lessons add up to {total_minutes} minutes, more than {MINUTES_TOLERANCE_PERCENT} % off the target of {target} (allowed {}–{})",
+                target - slack,
+                target + slack
+            ),
+        );
     }
-}
 
-/// Converts a byte offset into a 1-based line and a 1-based column counted in characters.
-fn line_and_column(text: &str, byte_offset: usize) -> (usize, usize) {
-    let before = &text[..byte_offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
-}
+    if !diagnostics.is_empty() {
+        return Err(diagnostics.into_sorted());
+    }
 
-/// What a successful publish wrote.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PublishReport {
-    /// The manifest as written.
-    pub manifest: CourseManifest,
-    /// Every file written, relative to the output directory.
-    pub files: Vec<PathBuf>,
-}
+    let entries: Vec<_> = terms.iter().map(|term| &term.entry).collect();
+    let glossary_json = serde_json::to_vec(&entries).expect("terms serialize");
+    let glossary_file = hashed_name("glossary.json", &glossary_json);
+    files.insert(glossary_file.clone(), glossary_json);
+    let search_json = serde_json::to_vec(&search::build(compiled_lessons.iter(), &terms))
+        .expect("the index serializes");
+    let search_file = hashed_name("search.json", &search_json);
+    files.insert(search_file.clone(), search_json);
 
-/// Reads and checks the course in `course_directory` and builds its manifest, without writing anything.
-pub fn compile(course_directory: &Path) -> Result<CourseManifest, PublishError> {
-    let path = course_directory.join(COURSE_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|error| {
-        PublishError::file(&path, format!("cannot read the course file: {error}"))
-    })?;
-    let source = CourseSource::parse(&path, &text)?;
-    Ok(CourseManifest {
+    let mut content = Sha256::new();
+    for (path, bytes) in &files {
+        content.update(path.as_bytes());
+        content.update([0]);
+        content.update(bytes);
+    }
+    let manifest = CourseManifest {
         format: MANIFEST_FORMAT,
-        id: source.id.into_inner(),
-        version: source.version,
-        title: source.title,
-        description: source.description,
-        language: source.language,
-        modules: source
-            .modules
-            .into_iter()
-            .map(|module| ModuleSummary {
-                id: module.id.into_inner(),
-                title: module.title,
-                description: module.description,
+        id: course.id.get_ref().clone(),
+        version: course.version.clone(),
+        content_hash: hex(&content.finalize()),
+        title: course.title.clone(),
+        description: course.description.clone(),
+        audience: course.audience.clone(),
+        language: course.language.clone(),
+        target_minutes: target,
+        total_minutes,
+        objectives: course
+            .objectives
+            .iter()
+            .map(|objective| Objective {
+                id: objective.id.get_ref().clone(),
+                module: objective.module.get_ref().clone(),
+                text: objective.text.clone(),
             })
             .collect(),
-    })
+        modules,
+        exams: course
+            .exams
+            .iter()
+            .map(|exam| ExamSummary {
+                id: exam.id.get_ref().clone(),
+                title: exam.title.clone(),
+            })
+            .collect(),
+        completion: CompletionRules {
+            all_required_lessons: course.completion.all_required_lessons,
+            exams_passed: course
+                .completion
+                .exams_passed
+                .iter()
+                .map(|exam| exam.get_ref().clone())
+                .collect(),
+        },
+        glossary_file,
+        search_file,
+    };
+    files.insert(
+        "manifest.json".into(),
+        serde_json::to_vec(&manifest).expect("the manifest serializes"),
+    );
+    Ok(Published { manifest, files })
 }
 
-/// Compiles the course and writes the published files into `output_directory`
-/// (created if missing): today the manifest, `manifest.json`.
+/// Compiles the course and writes every published file into `output_directory` (created if missing).
 pub fn publish(
     course_directory: &Path,
     output_directory: &Path,
-) -> Result<PublishReport, PublishError> {
-    let manifest = compile(course_directory)?;
-    std::fs::create_dir_all(output_directory).map_err(|error| {
-        PublishError::file(
-            output_directory,
-            format!("cannot create the output directory: {error}"),
-        )
-    })?;
-    let manifest_path = output_directory.join("manifest.json");
-    let json = serde_json::to_string(&manifest).expect("a manifest of strings always serializes");
-    std::fs::write(&manifest_path, json).map_err(|error| {
-        PublishError::file(
-            &manifest_path,
-            format!("cannot write the manifest: {error}"),
-        )
-    })?;
-    Ok(PublishReport {
-        manifest,
-        files: vec![PathBuf::from("manifest.json")],
-    })
+) -> Result<Published, Vec<PublishError>> {
+    let published = compile(course_directory)?;
+    for (relative, bytes) in &published.files {
+        let path: PathBuf = output_directory.join(relative);
+        let written = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&path, bytes));
+        if let Err(error) = written {
+            return Err(vec![PublishError {
+                path,
+                line: None,
+                column: None,
+                message: format!("cannot write: {error}"),
+            }]);
+        }
+    }
+    Ok(published)
 }
 
 #[cfg(test)]
@@ -142,28 +324,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn offsets_become_one_based_lines_and_character_columns() {
-        let text = "first\nsecönd line\nthird";
-        assert_eq!(line_and_column(text, 0), (1, 1));
-        assert_eq!(line_and_column(text, 6), (2, 1));
-        let offset_of_d = text.find("d line").unwrap();
-        assert_eq!(line_and_column(text, offset_of_d), (2, 6));
-        assert_eq!(line_and_column(text, text.len() + 10), (3, 6));
-    }
-
-    #[test]
-    fn errors_print_as_path_line_column_message() {
-        let error = PublishError::at(
-            Path::new("course/course.toml"),
-            "a\nb = 1",
-            2,
-            "something is wrong",
+    fn hashed_names_keep_folder_and_extension_and_follow_the_content() {
+        let first = hashed_name("lessons/intro.html", b"one");
+        assert!(
+            first.starts_with("lessons/intro-") && first.ends_with(".html"),
+            "{first}"
         );
-        assert_eq!(
-            error.to_string(),
-            "course/course.toml:2:1: something is wrong"
-        );
-        let whole_file = PublishError::file(Path::new("course/course.toml"), "cannot read");
-        assert_eq!(whole_file.to_string(), "course/course.toml: cannot read");
+        assert_eq!(first.len(), "lessons/intro-".len() + 16 + ".html".len());
+        assert_eq!(first, hashed_name("lessons/intro.html", b"one"));
+        assert_ne!(first, hashed_name("lessons/intro.html", b"two"));
+        assert!(hashed_name("media/LICENSE", b"x").starts_with("media/LICENSE-"));
     }
 }

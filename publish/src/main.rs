@@ -1,7 +1,7 @@
 //! The `specialist-publish` command: `specialist-publish <course-dir> [<output-dir>]`.
 //!
 //! Without an output directory it writes into `$TRUNK_STAGING_DIR/course`, which is how
-//! Trunk's post-build hook calls it, so `trunk serve` republishes on every change.
+//! Trunk's pre-build hook calls it, so `trunk serve` republishes on every change.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,18 +25,28 @@ fn main() -> ExitCode {
         },
     };
     match specialist_publish::publish(&course_directory, &output_directory) {
-        Ok(report) => {
+        Ok(published) => {
+            let manifest = &published.manifest;
             println!(
-                "published {} {} ({} modules) into {}",
-                report.manifest.id,
-                report.manifest.version,
-                report.manifest.modules.len(),
+                "published {} {}: {} modules, {} lessons, {} minutes, {} files into {}",
+                manifest.id,
+                manifest.version,
+                manifest.modules.len(),
+                manifest.lessons().count(),
+                manifest.total_minutes,
+                published.files.len(),
                 output_directory.display()
             );
             ExitCode::SUCCESS
         }
-        Err(error) => {
-            eprintln!("error: {error}");
+        Err(errors) => {
+            for error in &errors {
+                eprintln!("error: {error}");
+            }
+            eprintln!(
+                "{} problem(s) in the course; nothing was published",
+                errors.len()
+            );
             ExitCode::FAILURE
         }
     }

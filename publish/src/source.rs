@@ -1,4 +1,4 @@
-//! The authored course description (course.toml) as parsed, and the checks that keep it publishable.
+//! course.toml as authors write it, and the checks that need only that file.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::PublishError;
+use crate::diagnostics::{Diagnostics, SourceFile};
 
 /// course.toml as an author writes it.
 #[derive(Debug, Deserialize)]
@@ -20,14 +20,39 @@ pub struct CourseSource {
     pub title: String,
     /// One-paragraph description.
     pub description: String,
+    /// Who the course is for.
+    #[serde(default)]
+    pub audience: String,
     /// BCP 47 language tag.
     pub language: String,
+    /// Minutes of material the authors aim for; the published total must be within 2 %.
+    pub target_minutes: Spanned<u32>,
+    /// Learning objectives.
+    #[serde(default)]
+    pub objectives: Vec<ObjectiveSource>,
     /// Modules in learning order.
     #[serde(default)]
     pub modules: Vec<ModuleSource>,
+    /// Exams, referenced by id; their format belongs to the exam engine.
+    #[serde(default)]
+    pub exams: Vec<ExamReference>,
+    /// What completes the course.
+    pub completion: CompletionSource,
 }
 
-/// One `[[modules]]` table of course.toml.
+/// One `[[objectives]]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectiveSource {
+    /// Identifier unique within the course.
+    pub id: Spanned<String>,
+    /// The module that owns the objective.
+    pub module: Spanned<String>,
+    /// What the learner will be able to do.
+    pub text: String,
+}
+
+/// One `[[modules]]` table.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModuleSource {
@@ -38,95 +63,197 @@ pub struct ModuleSource {
     /// Short summary.
     #[serde(default)]
     pub description: String,
+    /// Lesson identifiers in order; each is the file `lessons/<id>.md`.
+    #[serde(default)]
+    pub lessons: Vec<Spanned<String>>,
+}
+
+/// One `[[exams]]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExamReference {
+    /// Identifier unique within the course.
+    pub id: Spanned<String>,
+    /// Title shown to learners.
+    pub title: String,
+}
+
+/// The `[completion]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompletionSource {
+    /// Every required lesson must be complete (lessons are required unless their front matter says `optional = true`).
+    pub all_required_lessons: bool,
+    /// Exams that must be passed.
+    #[serde(default)]
+    pub exams_passed: Vec<Spanned<String>>,
 }
 
 /// Identifiers appear in URLs and file names, so they are kept to lowercase ASCII words joined by hyphens.
-fn is_valid_identifier(id: &str) -> bool {
+pub fn is_valid_identifier(id: &str) -> bool {
     !id.is_empty()
         && !id.starts_with('-')
         && !id.ends_with('-')
+        && !id.contains("--")
         && id
             .bytes()
             .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-')
 }
 
-impl CourseSource {
-    /// Parses course.toml text and checks it, naming `path` and the place of the first problem.
-    pub fn parse(path: &Path, text: &str) -> Result<Self, PublishError> {
-        let source: Self = toml::from_str(text).map_err(|error| {
-            let offset = error.span().map_or(0, |span| span.start);
-            PublishError::at(path, text, offset, error.message().to_string())
-        })?;
-        source.check(path, text)?;
-        Ok(source)
+/// Reports an identifier that is malformed or already used, remembering where each was first used.
+pub struct IdentifierRegistry<'a> {
+    kind: &'static str,
+    first_use: HashMap<String, usize>,
+    file: &'a SourceFile,
+}
+
+impl<'a> IdentifierRegistry<'a> {
+    /// A registry for one kind of identifier (module, lesson, objective…) in one file.
+    pub fn new(kind: &'static str, file: &'a SourceFile) -> Self {
+        Self {
+            kind,
+            first_use: HashMap::new(),
+            file,
+        }
     }
 
-    fn check(&self, path: &Path, text: &str) -> Result<(), PublishError> {
-        let identifier_error = |id: &Spanned<String>, what: &str| {
-            PublishError::at(
-                path,
-                text,
-                id.span().start,
+    /// Records `id`; reports it when malformed or a duplicate. Returns whether it was new and valid.
+    pub fn register(&mut self, id: &Spanned<String>, diagnostics: &mut Diagnostics) -> bool {
+        let offset = id.span().start;
+        let value = id.get_ref();
+        if !is_valid_identifier(value) {
+            diagnostics.at(
+                self.file,
+                offset,
                 format!(
-                    "{what} id {:?} must be lowercase letters, digits and single hyphens (e.g. \"circular-economy\")",
-                    id.get_ref()
+                    "{} id {value:?} must be lowercase letters, digits and single hyphens (e.g. \"circular-economy\")",
+                    self.kind
                 ),
-            )
-        };
-        if !is_valid_identifier(self.id.get_ref()) {
-            return Err(identifier_error(&self.id, "course"));
+            );
+            return false;
         }
+        if let Some(&earlier) = self.first_use.get(value) {
+            let (line, _) = self.file.line_and_column(earlier);
+            diagnostics.at(
+                self.file,
+                offset,
+                format!(
+                    "{} id {value:?} is used twice; it was first used on line {line}",
+                    self.kind
+                ),
+            );
+            return false;
+        }
+        self.first_use.insert(value.clone(), offset);
+        true
+    }
+}
+
+impl CourseSource {
+    /// Parses course.toml; on a syntax or shape error reports it and returns `None`.
+    pub fn parse(file: &SourceFile, diagnostics: &mut Diagnostics) -> Option<Self> {
+        match toml::from_str::<Self>(&file.text) {
+            Ok(source) => Some(source),
+            Err(error) => {
+                let offset = error.span().map_or(0, |span| span.start);
+                diagnostics.at(file, offset, error.message().to_string());
+                None
+            }
+        }
+    }
+
+    /// Checks what needs only course.toml: identifiers, references between its own tables, required text.
+    pub fn check(&self, file: &SourceFile, diagnostics: &mut Diagnostics) {
+        IdentifierRegistry::new("course", file).register(&self.id, diagnostics);
         for (field, value) in [
             ("title", &self.title),
             ("version", &self.version),
             ("language", &self.language),
         ] {
             if value.trim().is_empty() {
-                return Err(PublishError::at(
-                    path,
-                    text,
-                    0,
+                diagnostics.at(
+                    file,
+                    file.find_key(field),
                     format!("the course {field} is empty"),
-                ));
+                );
             }
         }
         if self.modules.is_empty() {
-            return Err(PublishError::at(
-                path,
-                text,
-                text.len(),
+            diagnostics.at(
+                file,
+                file.text.len(),
                 "the course has no modules; add at least one [[modules]] table with id and title",
-            ));
+            );
         }
-        let mut first_use: HashMap<&str, usize> = HashMap::new();
+        let mut modules = IdentifierRegistry::new("module", file);
+        let mut lessons = IdentifierRegistry::new("lesson", file);
         for module in &self.modules {
-            let id = module.id.get_ref();
-            if !is_valid_identifier(id) {
-                return Err(identifier_error(&module.id, "module"));
-            }
+            modules.register(&module.id, diagnostics);
             if module.title.trim().is_empty() {
-                return Err(PublishError::at(
-                    path,
-                    text,
+                diagnostics.at(
+                    file,
                     module.id.span().start,
-                    format!("module {id:?} has an empty title"),
-                ));
+                    format!("module {:?} has an empty title", module.id.get_ref()),
+                );
             }
-            if let Some(&earlier) = first_use.get(id.as_str()) {
-                let (earlier_line, _) = crate::line_and_column(text, earlier);
-                return Err(PublishError::at(
-                    path,
-                    text,
+            if module.lessons.is_empty() {
+                diagnostics.at(
+                    file,
                     module.id.span().start,
-                    format!(
-                        "module id {id:?} is used twice; it was first used on line {earlier_line}"
-                    ),
-                ));
+                    format!("module {:?} lists no lessons", module.id.get_ref()),
+                );
             }
-            first_use.insert(id, module.id.span().start);
+            for lesson in &module.lessons {
+                lessons.register(lesson, diagnostics);
+            }
         }
-        Ok(())
+        let mut objectives = IdentifierRegistry::new("objective", file);
+        for objective in &self.objectives {
+            objectives.register(&objective.id, diagnostics);
+            if !self
+                .modules
+                .iter()
+                .any(|module| module.id.get_ref() == objective.module.get_ref())
+            {
+                diagnostics.at(
+                    file,
+                    objective.module.span().start,
+                    format!(
+                        "objective {:?} belongs to unknown module {:?}",
+                        objective.id.get_ref(),
+                        objective.module.get_ref()
+                    ),
+                );
+            }
+        }
+        let mut exams = IdentifierRegistry::new("exam", file);
+        for exam in &self.exams {
+            exams.register(&exam.id, diagnostics);
+        }
+        for exam in &self.completion.exams_passed {
+            if !self
+                .exams
+                .iter()
+                .any(|declared| declared.id.get_ref() == exam.get_ref())
+            {
+                diagnostics.at(
+                    file,
+                    exam.span().start,
+                    format!(
+                        "completion requires exam {:?}, which no [[exams]] table declares",
+                        exam.get_ref()
+                    ),
+                );
+            }
+        }
     }
+}
+
+/// Where a lesson's source file lives inside the course folder.
+pub fn lesson_path(course_directory: &Path, lesson_id: &str) -> std::path::PathBuf {
+    course_directory
+        .join("lessons")
+        .join(format!("{lesson_id}.md"))
 }
 
 #[cfg(test)]
@@ -138,7 +265,17 @@ mod tests {
         for good in ["a", "circular-economy", "module-2"] {
             assert!(is_valid_identifier(good), "{good}");
         }
-        for bad in ["", "-a", "a-", "Circular", "with space", "a_b", "ünï"] {
+        for bad in [
+            "",
+            "-a",
+            "a-",
+            "a--b",
+            "Circular",
+            "with space",
+            "a_b",
+            "ünï",
+            "../x",
+        ] {
             assert!(!is_valid_identifier(bad), "{bad}");
         }
     }

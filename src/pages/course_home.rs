@@ -1,35 +1,82 @@
-//! The course home: title, description and the ordered module list.
+//! The course home: the course card with progress and Continue, then the outline.
 
 use leptos::prelude::*;
-use specialist_core::manifest::CourseManifest;
+use specialist_core::progress::course_standing;
 
+use crate::app::continue_route;
+use crate::components::{LessonList, ProgressMeter};
 use crate::platform::location::set_document_title;
 use crate::route::Route;
+use crate::state::{Course, Learner};
 
 /// The course home page.
 #[component]
-pub fn CourseHome(
-    /// The course outline to show.
-    manifest: CourseManifest,
-) -> impl IntoView {
+pub fn CourseHome() -> impl IntoView {
+    let course = Course::use_context();
+    let learner = Learner::use_context();
+    let manifest = course.0.get_value();
     set_document_title(&manifest.title);
+    let standing = Memo::new(move |_| {
+        course.0.with_value(|manifest| {
+            learner
+                .progress
+                .with(|progress| course_standing(manifest, progress))
+        })
+    });
+    let started = move || {
+        learner
+            .progress
+            .with(|progress| !progress.lessons.is_empty())
+    };
+    let continue_href = move || {
+        continue_route(course, learner)
+            .map(|route| route.href())
+            .unwrap_or_else(|| Route::Home.href())
+    };
     let modules = manifest
         .modules
-        .into_iter()
+        .iter()
         .map(|module| {
-            let href = Route::Module { id: module.id }.href();
+            let objectives = manifest
+                .objectives
+                .iter()
+                .filter(|objective| objective.module == module.id)
+                .map(|objective| view! { <li>{objective.text.clone()}</li> })
+                .collect_view();
             view! {
-                <li>
-                    <a href=href>{module.title}</a>
-                    <p>{module.description}</p>
+                <li class="module-item">
+                    <h3><a href=Route::Module { id: module.id.clone() }.href()>{module.title.clone()}</a></h3>
+                    <p class="module-meta">{module.lessons.len()} " lessons · " {module.minutes} " min"</p>
+                    <p>{module.description.clone()}</p>
+                    <details class="objectives">
+                        <summary>"What you will be able to do"</summary>
+                        <ul>{objectives}</ul>
+                    </details>
+                    <LessonList module=module.clone()/>
                 </li>
             }
         })
         .collect_view();
     view! {
-        <h1>{manifest.title}</h1>
-        <p class="lead">{manifest.description}</p>
-        <h2>"Modules"</h2>
-        <ol class="module-list">{modules}</ol>
+        <section class="course-card" aria-labelledby="course-title">
+            <h1 id="course-title">{manifest.title.clone()}</h1>
+            <p class="lead">{manifest.description.clone()}</p>
+            <p class="audience">"For " {manifest.audience.clone()} " · " {manifest.total_minutes} " minutes of material"</p>
+            <ProgressMeter percent=Signal::derive(move || standing.get().percent) label="Course progress"/>
+            <p class="standing" aria-live="polite">
+                {move || {
+                    let standing = standing.get();
+                    format!(
+                        "{} % complete · {} min studied · {} min remaining",
+                        standing.percent, standing.minutes_done, standing.minutes_remaining
+                    )
+                }}
+            </p>
+            <a class="button" href=continue_href>{move || if started() { "Continue" } else { "Start the course" }}</a>
+        </section>
+        <section aria-labelledby="outline-title">
+            <h2 id="outline-title">"Modules"</h2>
+            <ol class="module-list">{modules}</ol>
+        </section>
     }
 }

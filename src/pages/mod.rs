@@ -1,9 +1,16 @@
-//! The app's pages, one per route. Pages read signals, call core and render; they never touch web-sys.
+//! The app's pages, one per route. Pages read signals, call core and render; browser
+//! details go through `crate::platform`.
 
 mod course_home;
+mod glossary_page;
+mod lesson_page;
 mod module_page;
 mod not_found;
+mod search_page;
 
 pub use course_home::CourseHome;
+pub use glossary_page::GlossaryPage;
+pub use lesson_page::LessonPage;
 pub use module_page::ModulePage;
 pub use not_found::NotFound;
+pub use search_page::SearchPage;

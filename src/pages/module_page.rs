@@ -1,23 +1,37 @@
-//! One module's page. Lessons arrive with the course player; today it shows the module's summary.
+//! One module's page: its description, objectives and lessons.
 
 use leptos::prelude::*;
 use specialist_core::manifest::ModuleSummary;
 
+use crate::components::LessonList;
 use crate::platform::location::set_document_title;
 use crate::route::Route;
+use crate::state::Course;
 
 /// A module page.
 #[component]
 pub fn ModulePage(
     /// The module to show.
     module: ModuleSummary,
-    /// The course title, for the document title.
-    course_title: String,
 ) -> impl IntoView {
+    let course = Course::use_context();
+    let (course_title, objectives) = course.0.with_value(|manifest| {
+        let objectives: Vec<String> = manifest
+            .objectives
+            .iter()
+            .filter(|objective| objective.module == module.id)
+            .map(|objective| objective.text.clone())
+            .collect();
+        (manifest.title.clone(), objectives)
+    });
     set_document_title(&format!("{} · {course_title}", module.title));
     view! {
-        <nav><a href=Route::Home.href()>"← All modules"</a></nav>
-        <h1>{module.title}</h1>
-        <p class="lead">{module.description}</p>
+        <nav aria-label="Breadcrumb" class="breadcrumb"><a href=Route::Home.href()>"← All modules"</a></nav>
+        <h1>{module.title.clone()}</h1>
+        <p class="lead">{module.description.clone()}</p>
+        <h2>"What you will be able to do"</h2>
+        <ul class="objective-list">{objectives.into_iter().map(|text| view! { <li>{text}</li> }).collect_view()}</ul>
+        <h2>"Lessons"</h2>
+        <LessonList module/>
     }
 }

@@ -83,3 +83,33 @@ pub async fn fetch_json<T: DeserializeOwned>(url: &str) -> Result<T, FetchError>
     .map_err(|value| malformed(describe(&value)))?;
     serde_wasm_bindgen::from_value(json).map_err(|error| malformed(error.to_string()))
 }
+
+/// GETs `url` (relative to the page) and returns its body as text.
+pub async fn fetch_text(url: &str) -> Result<String, FetchError> {
+    let window = web_sys::window().expect("the app runs in a browser window");
+    let network_error = |value: wasm_bindgen::JsValue| FetchError::Network {
+        url: url.to_string(),
+        detail: describe(&value),
+    };
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(network_error)?
+        .unchecked_into();
+    if !response.ok() {
+        return Err(FetchError::Status {
+            url: url.to_string(),
+            status: response.status(),
+        });
+    }
+    let malformed = |value: wasm_bindgen::JsValue| FetchError::Malformed {
+        url: url.to_string(),
+        detail: describe(&value),
+    };
+    let text = JsFuture::from(response.text().map_err(malformed)?)
+        .await
+        .map_err(malformed)?;
+    text.as_string().ok_or_else(|| FetchError::Malformed {
+        url: url.to_string(),
+        detail: "the body is not text".into(),
+    })
+}

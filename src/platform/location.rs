@@ -1,4 +1,4 @@
-//! The address bar's hash as a reactive route.
+//! The address bar's hash as a reactive route, and page-level browser details.
 
 use leptos::prelude::*;
 
@@ -15,18 +15,61 @@ pub fn hash_route() -> ReadSignal<Route> {
     let (route, set_route) = signal(Route::from_hash(&current_hash()));
     let handle = window_event_listener(leptos::ev::hashchange, move |_| {
         set_route.set(Route::from_hash(&current_hash()));
-        // A new page starts at its top, as a link to a new document would.
-        if let Some(window) = web_sys::window() {
-            window.scroll_to_with_x_and_y(0.0, 0.0);
-        }
     });
     on_cleanup(move || handle.remove());
     route
+}
+
+/// Whether the app was opened without a route (so it may resume where the learner was).
+pub fn opened_without_route() -> bool {
+    matches!(current_hash().as_str(), "" | "#" | "#/")
+}
+
+/// Goes to `route`, adding a history entry.
+pub fn navigate(route: &Route) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().set_hash(&route.href());
+    }
+}
+
+/// Replaces the current history entry with `route` without loading a page (the route signal is not told).
+pub fn replace_quietly(route: &Route) {
+    if let Some(history) = web_sys::window().and_then(|window| window.history().ok()) {
+        let _ =
+            history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&route.href()));
+    }
 }
 
 /// Sets the document title, so tabs and history show which page this is.
 pub fn set_document_title(title: &str) {
     if let Some(document) = web_sys::window().and_then(|window| window.document()) {
         document.set_title(title);
+    }
+}
+
+/// Tells the browser not to restore scroll positions itself: it would do so before the
+/// lesson content has arrived (and clamp to the top); the app restores them.
+pub fn take_over_scroll_restoration() {
+    if let Some(history) = web_sys::window().and_then(|window| window.history().ok()) {
+        let _ = history.set_scroll_restoration(web_sys::ScrollRestoration::Manual);
+    }
+}
+
+/// Scrolls to the top of the page, as a newly opened page would be.
+pub fn scroll_to_top() {
+    if let Some(window) = web_sys::window() {
+        window.scroll_to_with_x_and_y(0.0, 0.0);
+    }
+}
+
+/// Moves keyboard focus to the element with `id` (the main heading after navigation).
+pub fn focus_element(id: &str) {
+    use wasm_bindgen::JsCast;
+    if let Some(element) = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.get_element_by_id(id))
+        .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = element.focus();
     }
 }

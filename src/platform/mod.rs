@@ -1,5 +1,9 @@
-//! The imperative shell: the only code that touches the browser (web-sys, JS, network).
+//! The imperative shell: the only code that touches the browser (web-sys, JS, storage, network).
 //! Pages and components call these functions and never reach for web-sys themselves.
 
+pub mod download;
 pub mod fetch;
+pub mod lesson_dom;
 pub mod location;
+pub mod storage;
+pub mod time;

@@ -14,6 +14,7 @@ use std::process::ExitCode;
 
 const USAGE: &str = "usage: cargo xtask <command>
   setup                            install what this machine lacks (idempotent)
+  course check [DIR]               check a course source folder (default: course) and list every problem
   serve [--port N] [--db PATH]     build the release bundle and run the server on 127.0.0.1
   test                             fmt, clippy, cargo tests, bundle build, Playwright; ends with `N passed, M failed`";
 
@@ -36,6 +37,13 @@ fn main() -> ExitCode {
         Some("setup") => setup::run(&root),
         Some("serve") => serve(&root, &arguments[1..]),
         Some("test") => return test::run(&root),
+        Some("course") if arguments.get(1).map(String::as_str) == Some("check") => {
+            return course_check(
+                arguments
+                    .get(2)
+                    .map_or_else(|| root.join("course"), PathBuf::from),
+            );
+        }
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -45,6 +53,32 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             eprintln!("\n{failure}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `cargo xtask course check [DIR]`: every problem at once, as `path:line:column: message`.
+fn course_check(directory: PathBuf) -> ExitCode {
+    match specialist_publish::compile(&directory) {
+        Ok(published) => {
+            let manifest = &published.manifest;
+            println!(
+                "{}: ok. {} modules, {} lessons, {} of {} target minutes, {} files to publish",
+                directory.display(),
+                manifest.modules.len(),
+                manifest.lessons().count(),
+                manifest.total_minutes,
+                manifest.target_minutes,
+                published.files.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            for error in &errors {
+                println!("{error}");
+            }
+            eprintln!("{}: {} problem(s)", directory.display(), errors.len());
             ExitCode::FAILURE
         }
     }

@@ -24,7 +24,12 @@ export const test = base.extend<Problems>({
       }
     });
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
+    page.on('requestfailed', (request) => {
+      // A reload or navigation cancels requests still in flight (the favicon, say): not a fault.
+      if (request.failure()?.errorText !== 'net::ERR_ABORTED') {
+        problems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`);
+      }
+    });
     page.on('response', (response) => {
       if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
     });

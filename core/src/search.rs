@@ -1,0 +1,298 @@
+//! Course search: the published index and the as-you-type query over it.
+
+use serde::{Deserialize, Serialize};
+
+/// The published search index. Arrays instead of objects keep field names out of the file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchIndex {
+    /// `(lesson id, section heading, section text)` in course order.
+    pub sections: Vec<(String, String, String)>,
+    /// `(term id, term, definition text)`.
+    pub terms: Vec<(String, String, String)>,
+}
+
+/// Where a result leads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HitTarget {
+    /// A lesson section.
+    Lesson {
+        /// The lesson id.
+        lesson: String,
+        /// The section heading (empty before the first heading).
+        heading: String,
+    },
+    /// A glossary term.
+    Term {
+        /// The term id.
+        term: String,
+        /// The term as shown.
+        name: String,
+    },
+}
+
+/// One search result with a snippet around the first match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// Where the result leads.
+    pub target: HitTarget,
+    /// Text before the match (with a leading ellipsis when cut).
+    pub before: String,
+    /// The matched text as written.
+    pub matched: String,
+    /// Text after the match (with a trailing ellipsis when cut).
+    pub after: String,
+    /// How many times the query occurs in this result's text.
+    pub occurrences: usize,
+}
+
+/// Characters of context shown on each side of a match.
+const CONTEXT: usize = 60;
+/// The fewest characters worth searching for.
+pub const MINIMUM_QUERY: usize = 2;
+
+/// Lowercases for matching, keeping byte offsets aligned with the original where possible:
+/// characters whose lowercase form has another byte length are left as they are.
+pub fn fold(text: &str) -> String {
+    text.chars()
+        .map(|character| {
+            let mut lower = character.to_lowercase();
+            match (lower.next(), lower.next()) {
+                (Some(single), None) if single.len_utf8() == character.len_utf8() => single,
+                _ => character,
+            }
+        })
+        .collect()
+}
+
+fn snippet(text: &str, start: usize, length: usize) -> (String, String, String) {
+    let mut from = start.saturating_sub(CONTEXT);
+    while !text.is_char_boundary(from) {
+        from -= 1;
+    }
+    let mut to = (start + length + CONTEXT).min(text.len());
+    while !text.is_char_boundary(to) {
+        to += 1;
+    }
+    // Cut at word boundaries so the snippet does not start or end mid-word.
+    if from > 0
+        && let Some(space) = text[from..start].find(' ')
+    {
+        from += space + 1;
+    }
+    if to < text.len()
+        && let Some(space) = text[start + length..to].rfind(' ')
+    {
+        to = start + length + space;
+    }
+    let before = format!("{}{}", if from > 0 { "…" } else { "" }, &text[from..start]);
+    let after = format!(
+        "{}{}",
+        &text[start + length..to],
+        if to < text.len() { "…" } else { "" }
+    );
+    (before, text[start..start + length].to_string(), after)
+}
+
+/// Finds `query` (case-insensitive) in every section and term. Results: terms whose name
+/// matches first, then lesson sections by how often the query occurs, then course order;
+/// one result per lesson (its best section).
+pub fn search(index: &SearchIndex, query: &str) -> Vec<Hit> {
+    let needle = fold(query.trim());
+    if needle.chars().count() < MINIMUM_QUERY {
+        return Vec::new();
+    }
+    let find = |text: &str| -> Option<(usize, usize)> {
+        let folded = fold(text);
+        let first = folded.find(&needle)?;
+        Some((first, folded.matches(&needle).count()))
+    };
+    let mut term_hits = Vec::new();
+    for (id, name, definition) in &index.terms {
+        let in_name = find(name);
+        let in_definition = find(definition);
+        let (text, (start, _)) = match (in_name, in_definition) {
+            (Some(found), _) => (name, found),
+            (None, Some(found)) => (definition, found),
+            (None, None) => continue,
+        };
+        let (before, matched, after) = snippet(text, start, needle.len());
+        let occurrences =
+            in_name.map_or(0, |(_, count)| count) + in_definition.map_or(0, |(_, count)| count);
+        term_hits.push((
+            in_name.is_none(),
+            Hit {
+                target: HitTarget::Term {
+                    term: id.clone(),
+                    name: name.clone(),
+                },
+                before,
+                matched,
+                after,
+                occurrences,
+            },
+        ));
+    }
+    term_hits.sort_by_key(|(definition_only, _)| *definition_only);
+
+    // The best section of each lesson, keeping course order for ties.
+    let mut lesson_hits: Vec<(usize, Hit)> = Vec::new();
+    for (order, (lesson, heading, text)) in index.sections.iter().enumerate() {
+        let Some((start, occurrences)) = find(text) else {
+            continue;
+        };
+        let (before, matched, after) = snippet(text, start, needle.len());
+        let hit = Hit {
+            target: HitTarget::Lesson {
+                lesson: lesson.clone(),
+                heading: heading.clone(),
+            },
+            before,
+            matched,
+            after,
+            occurrences,
+        };
+        let same_lesson = lesson_hits.iter_mut().find(|(_, existing)| matches!(&existing.target, HitTarget::Lesson { lesson: other, .. } if other == lesson));
+        match same_lesson {
+            Some((_, existing)) => {
+                let total = existing.occurrences + occurrences;
+                if occurrences > existing.occurrences {
+                    *existing = hit;
+                }
+                existing.occurrences = total;
+            }
+            None => lesson_hits.push((order, hit)),
+        }
+    }
+    lesson_hits.sort_by(|(order_a, a), (order_b, b)| {
+        b.occurrences.cmp(&a.occurrences).then(order_a.cmp(order_b))
+    });
+    term_hits
+        .into_iter()
+        .map(|(_, hit)| hit)
+        .chain(lesson_hits.into_iter().map(|(_, hit)| hit))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index() -> SearchIndex {
+        SearchIndex {
+            sections: vec![
+                (
+                    "intro".into(),
+                    String::new(),
+                    "Carbon accounting starts with the GHG Protocol.".into(),
+                ),
+                (
+                    "intro".into(),
+                    "Scopes".into(),
+                    "Scope 3 covers the value chain. Carbon, carbon, carbon.".into(),
+                ),
+                (
+                    "refurbished".into(),
+                    String::new(),
+                    "Refurbished equipment extends product life and cuts embodied carbon.".into(),
+                ),
+                (
+                    "energy".into(),
+                    String::new(),
+                    "PUE measures data-centre overhead.".into(),
+                ),
+            ],
+            terms: vec![(
+                "pue".into(),
+                "PUE".into(),
+                "Power usage effectiveness.".into(),
+            )],
+        }
+    }
+
+    fn lessons(hits: &[Hit]) -> Vec<String> {
+        hits.iter()
+            .filter_map(|hit| match &hit.target {
+                HitTarget::Lesson { lesson, .. } => Some(lesson.clone()),
+                HitTarget::Term { .. } => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_word_in_one_lesson_only_finds_that_lesson_first_with_the_match_highlighted() {
+        let hits = search(&index(), "REFURBISHED");
+        assert_eq!(lessons(&hits), ["refurbished"]);
+        assert_eq!(hits[0].matched, "Refurbished");
+        assert_eq!(hits[0].before, "");
+        assert!(hits[0].after.starts_with(" equipment"));
+    }
+
+    #[test]
+    fn lessons_rank_by_occurrences_and_appear_once() {
+        let hits = search(&index(), "carbon");
+        assert_eq!(lessons(&hits), ["intro", "refurbished"]);
+        assert_eq!(
+            hits[0].occurrences, 4,
+            "1 in the first section and 3 in the second"
+        );
+        assert_eq!(
+            hits[0].target,
+            HitTarget::Lesson {
+                lesson: "intro".into(),
+                heading: "Scopes".into()
+            }
+        );
+    }
+
+    #[test]
+    fn terms_whose_name_matches_come_before_lessons() {
+        let hits = search(&index(), "pue");
+        assert_eq!(
+            hits[0].target,
+            HitTarget::Term {
+                term: "pue".into(),
+                name: "PUE".into()
+            }
+        );
+        assert_eq!(lessons(&hits), ["energy"]);
+    }
+
+    #[test]
+    fn short_or_blank_queries_find_nothing_and_unknown_words_find_nothing() {
+        assert!(search(&index(), " c ").is_empty());
+        assert!(search(&index(), "").is_empty());
+        assert!(search(&index(), "photosynthesis").is_empty());
+    }
+
+    #[test]
+    fn snippets_cut_at_words_and_mark_the_cuts() {
+        let text = format!("{}needle {}", "word ".repeat(30), "tail ".repeat(30));
+        let start = text.find("needle").unwrap();
+        let (before, matched, after) = snippet(&text, start, 6);
+        assert_eq!(matched, "needle");
+        assert!(
+            before.starts_with('…') && before.ends_with("word "),
+            "{before:?}"
+        );
+        assert!(
+            after.ends_with('…') && after.starts_with(" tail"),
+            "{after:?}"
+        );
+        assert!(!before[3..].starts_with(' '));
+    }
+
+    #[test]
+    fn non_ascii_text_is_matched_without_breaking_characters() {
+        let index = SearchIndex {
+            sections: vec![(
+                "x".into(),
+                String::new(),
+                "Ökologie und Kreislaufwirtschaft — ÉCO.".into(),
+            )],
+            terms: vec![],
+        };
+        let hits = search(&index, "éco");
+        assert_eq!(hits[0].matched, "ÉCO");
+        assert_eq!(search(&index, "ökologie")[0].matched, "Ökologie");
+    }
+}

@@ -1,0 +1,60 @@
+//! The planted-error fixture: every problem is reported in one run, each at its exact place.
+
+use std::path::Path;
+
+use specialist_publish::compile;
+
+#[test]
+fn every_planted_error_is_reported_with_its_path_line_and_column() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/broken-course");
+    let errors = compile(&fixture).expect_err("the broken course must not compile");
+    let prefix = format!("{}/", fixture.display());
+    let shown: Vec<String> = errors
+        .iter()
+        .map(|error| {
+            error
+                .to_string()
+                .strip_prefix(&prefix)
+                .expect("every error names a file of the fixture")
+                .to_string()
+        })
+        .collect();
+    let expected: Vec<String> = std::fs::read_to_string(fixture.join("expected-errors.txt"))
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(shown, expected);
+    let kinds = [
+        "used twice",
+        "missing lesson file",
+        "unknown objective",
+        "taught by no lesson",
+        "broken internal link",
+        "bad front matter",
+        "missing alt text",
+        "% off the target",
+    ];
+    for kind in kinds {
+        assert!(
+            shown.iter().any(|line| line.contains(kind)),
+            "no {kind:?} error among {shown:#?}"
+        );
+    }
+}
+
+#[test]
+fn the_repository_course_compiles_without_problems() {
+    let course = Path::new(env!("CARGO_MANIFEST_DIR")).join("../course");
+    let published =
+        compile(&course).unwrap_or_else(|errors| panic!("course/ has problems: {errors:#?}"));
+    let manifest = &published.manifest;
+    assert!(manifest.modules.len() >= 2);
+    assert!(
+        manifest
+            .lessons()
+            .all(|lesson| lesson.minutes >= 1 && published.files.contains_key(&lesson.file))
+    );
+    assert!(published.files.contains_key(&manifest.search_file));
+    assert!(published.files.contains_key(&manifest.glossary_file));
+}

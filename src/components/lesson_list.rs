@@ -1,0 +1,48 @@
+//! A module's lessons with their status and minutes, as the outline shows them.
+
+use leptos::prelude::*;
+use specialist_core::manifest::ModuleSummary;
+use specialist_core::progress::{LessonStatus, lesson_status};
+
+use crate::route::Route;
+use crate::state::Learner;
+
+/// The words for a lesson status.
+pub fn status_label(status: LessonStatus) -> &'static str {
+    match status {
+        LessonStatus::NotStarted => "Not started",
+        LessonStatus::InProgress => "In progress",
+        LessonStatus::Complete => "Complete",
+    }
+}
+
+/// The ordered list of a module's lessons with status and minutes.
+#[component]
+pub fn LessonList(
+    /// The module whose lessons to list.
+    module: ModuleSummary,
+) -> impl IntoView {
+    let learner = Learner::use_context();
+    let items = module
+        .lessons
+        .into_iter()
+        .map(|lesson| {
+            let href = Route::lesson(&lesson.id).href();
+            let minutes = lesson.minutes;
+            let optional = !lesson.required;
+            let title = lesson.title.clone();
+            let status = Memo::new(move |_| learner.progress.with(|progress| lesson_status(&lesson, progress)));
+            view! {
+                <li class="lesson-item" data-status=move || format!("{:?}", status.get()).to_lowercase()>
+                    <a href=href>{title}</a>
+                    <span class="lesson-meta">
+                        <span class="lesson-status">{move || status_label(status.get())}</span>
+                        " · " {minutes} " min"
+                        {optional.then_some(" · optional")}
+                    </span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ol class="lesson-list">{items}</ol> }
+}

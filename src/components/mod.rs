@@ -1,0 +1,11 @@
+//! Components shared by several pages.
+
+mod glossary_popover;
+mod lesson_list;
+mod progress_meter;
+mod storage_notice;
+
+pub use glossary_popover::GlossaryPopover;
+pub use lesson_list::{LessonList, status_label};
+pub use progress_meter::ProgressMeter;
+pub use storage_notice::StorageNotice;

@@ -1,0 +1,118 @@
+//! Saving and loading the learner's progress in the browser's local storage.
+//!
+//! Progress is small and every change must be durable before the UI says so, so it is
+//! written synchronously to localStorage as JSON, under a key per course. Data that cannot
+//! be read (damaged, from another schema) is moved aside, never deleted, so the learner
+//! can download it.
+
+use serde::Serialize;
+use specialist_core::progress::{PROGRESS_SCHEMA, Progress};
+use web_sys::js_sys::JSON;
+
+fn storage() -> Result<web_sys::Storage, String> {
+    web_sys::window()
+        .and_then(|window| window.local_storage().ok().flatten())
+        .ok_or_else(|| "this browser does not allow the course to store progress (private mode or storage disabled)".to_string())
+}
+
+fn progress_key(course: &str) -> String {
+    format!("specialist.{course}.progress")
+}
+
+fn unreadable_key(course: &str) -> String {
+    format!("specialist.{course}.unreadable")
+}
+
+/// What loading found.
+pub struct Loaded {
+    /// The progress to continue with (fresh when nothing readable was stored).
+    pub progress: Progress,
+    /// Stored data that could not be read, kept for download, with the reason.
+    pub unreadable: Option<Unreadable>,
+}
+
+/// Stored progress that could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unreadable {
+    /// Why it could not be read.
+    pub reason: String,
+    /// The data exactly as it was stored.
+    pub raw: String,
+}
+
+fn parse(course: &str, raw: &str) -> Result<Progress, String> {
+    let value = JSON::parse(raw).map_err(|_| "the saved data is not valid JSON".to_string())?;
+    let progress: Progress = serde_wasm_bindgen::from_value(value)
+        .map_err(|error| format!("the saved data has an unexpected shape ({error})"))?;
+    if progress.schema != PROGRESS_SCHEMA {
+        return Err(format!(
+            "the saved data uses schema {}, this version reads schema {PROGRESS_SCHEMA}",
+            progress.schema
+        ));
+    }
+    if progress.course != course {
+        return Err(format!(
+            "the saved data belongs to course {:?}",
+            progress.course
+        ));
+    }
+    Ok(progress)
+}
+
+/// Loads progress for `course`. Unreadable data is moved to a separate key (so the next
+/// save cannot overwrite it) and reported; the learner starts fresh.
+pub fn load(course: &str) -> Loaded {
+    let fresh = || Progress::new(course);
+    let Ok(storage) = storage() else {
+        return Loaded {
+            progress: fresh(),
+            unreadable: None,
+        };
+    };
+    let kept_aside = storage.get_item(&unreadable_key(course)).ok().flatten();
+    let stored = storage.get_item(&progress_key(course)).ok().flatten();
+    match stored.map(|raw| parse(course, &raw).map_err(|reason| Unreadable { reason, raw })) {
+        Some(Ok(progress)) => Loaded {
+            progress,
+            unreadable: kept_aside.map(|raw| Unreadable {
+                reason: "earlier saved data could not be read".into(),
+                raw,
+            }),
+        },
+        Some(Err(unreadable)) => {
+            let _ = storage.set_item(&unreadable_key(course), &unreadable.raw);
+            let _ = storage.remove_item(&progress_key(course));
+            Loaded {
+                progress: fresh(),
+                unreadable: Some(unreadable),
+            }
+        }
+        None => Loaded {
+            progress: fresh(),
+            unreadable: kept_aside.map(|raw| Unreadable {
+                reason: "earlier saved data could not be read".into(),
+                raw,
+            }),
+        },
+    }
+}
+
+/// Saves progress; an error says why it could not be saved (quota, storage disabled).
+pub fn save(progress: &Progress) -> Result<(), String> {
+    let value = progress
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|error| format!("progress could not be encoded: {error}"))?;
+    let text: String = JSON::stringify(&value)
+        .map_err(|_| "progress could not be encoded".to_string())?
+        .into();
+    storage()?
+        .set_item(&progress_key(&progress.course), &text)
+        .map_err(|_| "the browser refused to store progress (storage full or disabled)".to_string())
+}
+
+/// Forgets the unreadable data once the learner has dismissed it.
+pub fn discard_unreadable(course: &str) {
+    if let Ok(storage) = storage() {
+        let _ = storage.remove_item(&unreadable_key(course));
+    }
+}

@@ -1,0 +1,127 @@
+//! App-wide state handed to components through context newtypes: the course, the learner's
+//! progress (saved before it is shown), and the glossary loaded on first use.
+
+use leptos::prelude::*;
+use specialist_core::manifest::{COURSE_FOLDER, CourseManifest, GlossaryEntry};
+use specialist_core::progress::{Progress, ProgressEvent};
+
+use crate::platform::{fetch, storage};
+
+/// The loaded course manifest.
+#[derive(Clone, Copy)]
+pub struct Course(pub StoredValue<CourseManifest>);
+
+impl Course {
+    /// The course from context; the player provides it before any page renders.
+    pub fn use_context() -> Self {
+        expect_context::<Self>()
+    }
+}
+
+/// The learner's progress, the problems storage reported, and how to record an event.
+#[derive(Clone, Copy)]
+pub struct Learner {
+    /// The progress as saved.
+    pub progress: RwSignal<Progress>,
+    /// Stored data that could not be read (kept for download), until the learner dismisses it.
+    pub unreadable: RwSignal<Option<storage::Unreadable>>,
+    /// The last save error, cleared by the next successful save.
+    pub save_error: RwSignal<Option<String>>,
+}
+
+impl Learner {
+    /// Loads the saved progress for `course`.
+    pub fn load(course: &str) -> Self {
+        let loaded = storage::load(course);
+        Self {
+            progress: RwSignal::new(loaded.progress),
+            unreadable: RwSignal::new(loaded.unreadable),
+            save_error: RwSignal::new(None),
+        }
+    }
+
+    /// The learner from context.
+    pub fn use_context() -> Self {
+        expect_context::<Self>()
+    }
+
+    /// Applies an event, saves the result, and only then updates what the UI shows.
+    pub fn record(&self, event: ProgressEvent) {
+        let mut next = self.progress.get_untracked();
+        if !next.apply(event) {
+            return;
+        }
+        match storage::save(&next) {
+            Ok(()) => {
+                if self.save_error.get_untracked().is_some() {
+                    self.save_error.set(None);
+                }
+            }
+            Err(error) => self.save_error.set(Some(error)),
+        }
+        self.progress.set(next);
+    }
+}
+
+/// The glossary, fetched the first time a page needs it.
+#[derive(Clone, Copy)]
+pub struct Glossary {
+    wanted: RwSignal<bool>,
+    /// The term shown in the popover, if any.
+    pub open: RwSignal<Option<String>>,
+    /// The terms, once fetched; `None` while not wanted or loading.
+    pub terms: LocalResource<Option<Result<Vec<GlossaryEntry>, String>>>,
+}
+
+impl Glossary {
+    /// A glossary that fetches `file` (relative to the course folder) when first wanted.
+    pub fn new(file: String) -> Self {
+        let wanted = RwSignal::new(false);
+        let terms = LocalResource::new(move || {
+            let url = format!("{COURSE_FOLDER}{file}");
+            async move {
+                if wanted.get() {
+                    Some(
+                        fetch::fetch_json::<Vec<GlossaryEntry>>(&url)
+                            .await
+                            .map_err(|error| error.to_string()),
+                    )
+                } else {
+                    None
+                }
+            }
+        });
+        Self {
+            wanted,
+            open: RwSignal::new(None),
+            terms,
+        }
+    }
+
+    /// The glossary from context.
+    pub fn use_context() -> Self {
+        expect_context::<Self>()
+    }
+
+    /// Starts the fetch (once).
+    pub fn want(&self) {
+        if !self.wanted.get_untracked() {
+            self.wanted.set(true);
+        }
+    }
+
+    /// Shows a term in the popover (fetching the glossary if needed).
+    pub fn show(&self, id: String) {
+        self.want();
+        self.open.set(Some(id));
+    }
+
+    /// A term by id, when loaded.
+    pub fn term(&self, id: &str) -> Option<GlossaryEntry> {
+        self.terms
+            .get()
+            .flatten()
+            .and_then(Result::ok)
+            .and_then(|terms| terms.into_iter().find(|term| term.id == id))
+    }
+}
