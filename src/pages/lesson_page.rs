@@ -71,13 +71,12 @@ pub fn LessonPage(
     // only counts once the content is in the page.
     let content_shown = StoredValue::new(false);
     let check_end = move || {
-        if content_shown.get_value()
+        if content_shown.try_get_value() == Some(true)
             && let Some(marker) = end_marker.get_untracked()
             && lesson_dom::is_in_view(&marker)
+            && let Some(lesson) = lesson_id.try_get_value()
         {
-            learner.record(ProgressEvent::ReachedEnd {
-                lesson: lesson_id.get_value(),
-            });
+            learner.record(ProgressEvent::ReachedEnd { lesson });
         }
     };
 
@@ -88,30 +87,37 @@ pub fn LessonPage(
         let (Some(Ok(html)), Some(element)) = (content.get(), article.get()) else {
             return;
         };
-        element.set_inner_html(&html);
-        content_shown.set_value(true);
-        let saved = learner
-            .progress
-            .with_untracked(|progress| progress.lesson(&lesson_id.get_value()).cloned())
-            .unwrap_or_default();
-        for form in lesson_dom::check_forms(&element) {
-            let (check, _) = lesson_dom::chosen_options(&form);
-            if let Some(chosen) = saved.checks.get(&check) {
-                lesson_dom::show_check_answer(&form, chosen, verdict(&form, chosen));
+        // The page may still be waiting in its transition, detached from the document,
+        // where nothing can be measured or scrolled; wait until it is attached.
+        lesson_dom::when_attached(element.into(), move |element| {
+            let Some(lesson) = lesson_id.try_get_value() else {
+                return;
+            };
+            element.set_inner_html(&html);
+            content_shown.set_value(true);
+            let saved = learner
+                .progress
+                .with_untracked(|progress| progress.lesson(&lesson).cloned())
+                .unwrap_or_default();
+            for form in lesson_dom::check_forms(&element) {
+                let (check, _) = lesson_dom::chosen_options(&form);
+                if let Some(chosen) = saved.checks.get(&check) {
+                    lesson_dom::show_check_answer(&form, chosen, verdict(&form, chosen));
+                }
             }
-        }
-        for (activity, values) in &saved.worksheets {
-            lesson_dom::fill_worksheet(&element, activity, values);
-        }
-        let found = find.with_value(|find| {
-            find.as_deref()
-                .is_some_and(|text| lesson_dom::highlight_first(&element, text))
+            for (activity, values) in &saved.worksheets {
+                lesson_dom::fill_worksheet(&element, activity, values);
+            }
+            let found = find.with_value(|find| {
+                find.as_deref()
+                    .is_some_and(|text| lesson_dom::highlight_first(&element, text))
+            });
+            if !found {
+                lesson_dom::scroll_to_permille(saved.scroll_permille);
+            }
+            reading.set(lesson_dom::scroll_permille());
+            check_end();
         });
-        if !found {
-            lesson_dom::scroll_to_permille(saved.scroll_permille);
-        }
-        reading.set(lesson_dom::scroll_permille());
-        check_end();
     });
 
     // Scroll position is saved a moment after scrolling stops, and the end is checked as the learner reads.
@@ -123,11 +129,13 @@ pub fn LessonPage(
             pending_scroll.set_value(true);
             set_timeout(
                 move || {
-                    pending_scroll.set_value(false);
-                    learner.record(ProgressEvent::Scrolled {
-                        lesson: lesson_id.get_value(),
-                        permille: lesson_dom::scroll_permille(),
-                    });
+                    // The learner may have left the lesson meanwhile; then there is nothing to save.
+                    if pending_scroll.try_set_value(false).is_none()
+                        && let Some(lesson) = lesson_id.try_get_value()
+                    {
+                        let permille = lesson_dom::scroll_permille();
+                        learner.record(ProgressEvent::Scrolled { lesson, permille });
+                    }
                 },
                 std::time::Duration::from_millis(250),
             );

@@ -8,6 +8,21 @@
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Event, HtmlElement, HtmlInputElement, HtmlTextAreaElement};
 
+/// Runs `then` once `element` is part of the document (checked every animation frame),
+/// so that it can be measured and scrolled to. Gives up after about ten seconds.
+pub fn when_attached(element: Element, then: impl FnOnce(Element) + 'static) {
+    fn attempt(element: Element, then: Box<dyn FnOnce(Element)>, frames_left: u32) {
+        if element.is_connected() {
+            then(element);
+        } else if frames_left > 0 {
+            leptos::prelude::request_animation_frame(move || {
+                attempt(element, then, frames_left - 1)
+            });
+        }
+    }
+    attempt(element, Box::new(then), 600);
+}
+
 /// The element the event happened on, or its nearest ancestor matching `selector`.
 pub fn closest(event: &Event, selector: &str) -> Option<Element> {
     event
