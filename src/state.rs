@@ -66,35 +66,22 @@ impl Learner {
 /// The glossary, fetched the first time a page needs it.
 #[derive(Clone, Copy)]
 pub struct Glossary {
-    wanted: RwSignal<bool>,
+    file: StoredValue<String>,
     /// The term shown in the popover, if any.
     pub open: RwSignal<Option<String>>,
-    /// The terms, once fetched; `None` while not wanted or loading.
-    pub terms: LocalResource<Option<Result<Vec<GlossaryEntry>, String>>>,
+    /// The terms: `None` while not wanted or loading.
+    pub terms: RwSignal<Option<Result<Vec<GlossaryEntry>, fetch::FetchError>>>,
+    wanted: StoredValue<bool>,
 }
 
 impl Glossary {
     /// A glossary that fetches `file` (relative to the course folder) when first wanted.
     pub fn new(file: String) -> Self {
-        let wanted = RwSignal::new(false);
-        let terms = LocalResource::new(move || {
-            let url = format!("{COURSE_FOLDER}{file}");
-            async move {
-                if wanted.get() {
-                    Some(
-                        fetch::fetch_json::<Vec<GlossaryEntry>>(&url)
-                            .await
-                            .map_err(|error| error.to_string()),
-                    )
-                } else {
-                    None
-                }
-            }
-        });
         Self {
-            wanted,
+            file: StoredValue::new(file),
             open: RwSignal::new(None),
-            terms,
+            terms: RwSignal::new(None),
+            wanted: StoredValue::new(false),
         }
     }
 
@@ -105,8 +92,12 @@ impl Glossary {
 
     /// Starts the fetch (once).
     pub fn want(&self) {
-        if !self.wanted.get_untracked() {
-            self.wanted.set(true);
+        if !self.wanted.get_value() {
+            self.wanted.set_value(true);
+            fetch::fetch_json_into(
+                format!("{COURSE_FOLDER}{}", self.file.get_value()),
+                self.terms,
+            );
         }
     }
 
@@ -118,10 +109,14 @@ impl Glossary {
 
     /// A term by id, when loaded.
     pub fn term(&self, id: &str) -> Option<GlossaryEntry> {
-        self.terms
-            .get()
-            .flatten()
-            .and_then(Result::ok)
-            .and_then(|terms| terms.into_iter().find(|term| term.id == id))
+        self.terms.with(|terms| {
+            terms
+                .as_ref()?
+                .as_ref()
+                .ok()?
+                .iter()
+                .find(|term| term.id == id)
+                .cloned()
+        })
     }
 }

@@ -132,7 +132,11 @@ pub fn search(index: &SearchIndex, query: &str) -> Vec<Hit> {
             },
         ));
     }
-    term_hits.sort_by_key(|(definition_only, _)| *definition_only);
+    // Unstable sorts with a unique tie-breaker (the original order) give stable results
+    // with less code than a stable sort, which matters in the wasm.
+    let mut term_hits: Vec<(usize, (bool, Hit))> = term_hits.into_iter().enumerate().collect();
+    term_hits.sort_unstable_by_key(|(order, (definition_only, _))| (*definition_only, *order));
+    let term_hits: Vec<(bool, Hit)> = term_hits.into_iter().map(|(_, hit)| hit).collect();
 
     // The best section of each lesson, keeping course order for ties.
     let mut lesson_hits: Vec<(usize, Hit)> = Vec::new();
@@ -163,7 +167,7 @@ pub fn search(index: &SearchIndex, query: &str) -> Vec<Hit> {
             None => lesson_hits.push((order, hit)),
         }
     }
-    lesson_hits.sort_by(|(order_a, a), (order_b, b)| {
+    lesson_hits.sort_unstable_by(|(order_a, a), (order_b, b)| {
         b.occurrences.cmp(&a.occurrences).then(order_a.cmp(order_b))
     });
     term_hits

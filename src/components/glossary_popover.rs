@@ -25,9 +25,9 @@ pub fn GlossaryPopover() -> impl IntoView {
     });
     move || {
         let id = glossary.open.get()?;
-        let body = match glossary.terms.get().flatten() {
+        let body = match glossary.terms.get() {
             None => view! { <p class="status" role="status">"Loading the glossary…"</p> }.into_any(),
-            Some(Err(error)) => view! { <p role="alert">"The glossary could not be loaded: " {error}</p> }.into_any(),
+            Some(Err(error)) => view! { <p role="alert">"The glossary could not be loaded: " {error.to_string()}</p> }.into_any(),
             Some(Ok(_)) => match glossary.term(&id) {
                 Some(term) => view! {
                     <h2 id="glossary-popover-term">{term.term}</h2>

@@ -7,6 +7,15 @@ use specialist_core::progress::{LessonStatus, lesson_status};
 use crate::route::Route;
 use crate::state::Learner;
 
+/// The token for a lesson status in `data-status` (styles and tests select on it).
+pub fn status_token(status: LessonStatus) -> &'static str {
+    match status {
+        LessonStatus::NotStarted => "not-started",
+        LessonStatus::InProgress => "in-progress",
+        LessonStatus::Complete => "complete",
+    }
+}
+
 /// The words for a lesson status.
 pub fn status_label(status: LessonStatus) -> &'static str {
     match status {
@@ -31,9 +40,13 @@ pub fn LessonList(
             let minutes = lesson.minutes;
             let optional = !lesson.required;
             let title = lesson.title.clone();
-            let status = Memo::new(move |_| learner.progress.with(|progress| lesson_status(&lesson, progress)));
+            let status = Memo::new(move |_| {
+                learner
+                    .progress
+                    .with(|progress| lesson_status(&lesson, progress))
+            });
             view! {
-                <li class="lesson-item" data-status=move || format!("{:?}", status.get()).to_lowercase()>
+                <li class="lesson-item" data-status=move || status_token(status.get())>
                     <a href=href>{title}</a>
                     <span class="lesson-meta">
                         <span class="lesson-status">{move || status_label(status.get())}</span>

@@ -6,6 +6,6 @@ mod progress_meter;
 mod storage_notice;
 
 pub use glossary_popover::GlossaryPopover;
-pub use lesson_list::{LessonList, status_label};
+pub use lesson_list::{LessonList, status_label, status_token};
 pub use progress_meter::ProgressMeter;
 pub use storage_notice::StorageNotice;

@@ -14,9 +14,9 @@ pub fn GlossaryPage(
     let glossary = Glossary::use_context();
     glossary.want();
     move || {
-        match glossary.terms.get().flatten() {
+        match glossary.terms.get() {
         None => view! { <p class="status" role="status">"Loading the glossary…"</p> }.into_any(),
-        Some(Err(error)) => view! { <p role="alert">"The glossary could not be loaded: " {error}</p> }.into_any(),
+        Some(Err(error)) => view! { <p role="alert">"The glossary could not be loaded: " {error.to_string()}</p> }.into_any(),
         Some(Ok(_)) => match glossary.term(&id) {
             Some(term) => view! {
                 <nav aria-label="Breadcrumb" class="breadcrumb"><a href=Route::Home.href()>"← Course home"</a></nav>

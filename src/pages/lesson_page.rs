@@ -6,7 +6,7 @@ use specialist_core::manifest::COURSE_FOLDER;
 use specialist_core::progress::{LessonStatus, ProgressEvent, check_is_correct, lesson_status};
 use web_sys::Element;
 
-use crate::components::status_label;
+use crate::components::{status_label, status_token};
 use crate::platform::{download, fetch, lesson_dom, location};
 use crate::route::Route;
 use crate::state::{Course, Glossary, Learner};
@@ -59,10 +59,9 @@ pub fn LessonPage(
         })
     };
     let url = format!("{COURSE_FOLDER}{}", lesson.file);
-    let content = LocalResource::new(move || {
-        let url = url.clone();
-        async move { fetch::fetch_text(&url).await }
-    });
+    let content = RwSignal::new(None);
+    fetch::fetch_text_into(url.clone(), content);
+    let url = StoredValue::new(url);
     let article = NodeRef::<leptos::html::Article>::new();
     let end_marker = NodeRef::<leptos::html::Div>::new();
     let reading = RwSignal::new(0u16);
@@ -223,17 +222,20 @@ pub fn LessonPage(
             .map(|objective| objective.text.clone())
             .collect::<Vec<_>>()
     });
-    let retry = move |_| content.refetch();
+    let retry = move |_| {
+        content.set(None);
+        fetch::fetch_text_into(url.get_value(), content);
+    };
 
     view! {
-        <div class="reading-progress" aria-hidden="true" style:width=move || format!("{}%", f64::from(reading.get()) / 10.0)></div>
+        <div class="reading-progress" aria-hidden="true" style:width=move || { let permille = reading.get(); format!("{}.{}%", permille / 10, permille % 10) }></div>
         <nav aria-label="Breadcrumb" class="breadcrumb">
             <a href=Route::Home.href()>"Course"</a> " › " <a href=Route::Module { id: module.id }.href()>{module.title}</a>
         </nav>
         <h1 id="lesson-title">{lesson.title.clone()}</h1>
         <p class="lesson-meta">
             {lesson.minutes} " min · "
-            <span class="lesson-status" data-status=move || format!("{:?}", status.get()).to_lowercase()>{move || status_label(status.get())}</span>
+            <span class="lesson-status" data-status=move || status_token(status.get())>{move || status_label(status.get())}</span>
         </p>
         <details class="objectives">
             <summary>"In this lesson you will"</summary>

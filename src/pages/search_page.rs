@@ -23,10 +23,8 @@ pub fn SearchPage(
     let url = course
         .0
         .with_value(|manifest| format!("{COURSE_FOLDER}{}", manifest.search_file));
-    let index = LocalResource::new(move || {
-        let url = url.clone();
-        async move { fetch::fetch_json::<SearchIndex>(&url).await }
-    });
+    let index = RwSignal::new(None::<Result<SearchIndex, fetch::FetchError>>);
+    fetch::fetch_json_into(url, index);
     let input = NodeRef::<leptos::html::Input>::new();
     Effect::new(move |_| {
         if let Some(input) = input.get() {

@@ -113,3 +113,28 @@ pub async fn fetch_text(url: &str) -> Result<String, FetchError> {
         detail: "the body is not text".into(),
     })
 }
+
+/// Starts fetching `url` as text in the background; the signal is `None` until it arrives.
+/// (Cheaper in wasm than a resource when no Suspense needs to wait for it.)
+pub fn fetch_text_into(
+    url: String,
+    into: leptos::prelude::RwSignal<Option<Result<String, FetchError>>>,
+) {
+    use leptos::prelude::Set;
+    leptos::task::spawn_local(async move {
+        let result = fetch_text(&url).await;
+        into.try_set(Some(result));
+    });
+}
+
+/// Starts fetching `url` as JSON in the background; the signal is `None` until it arrives.
+pub fn fetch_json_into<T: DeserializeOwned + Send + Sync + 'static>(
+    url: String,
+    into: leptos::prelude::RwSignal<Option<Result<T, FetchError>>>,
+) {
+    use leptos::prelude::Set;
+    leptos::task::spawn_local(async move {
+        let result = fetch_json::<T>(&url).await;
+        into.try_set(Some(result));
+    });
+}

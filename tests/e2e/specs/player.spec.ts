@@ -45,8 +45,11 @@ test('a reload returns to the same lesson, scroll position and answers', async (
   await page.evaluate(() => window.scrollTo(0, 500));
   const before = await page.evaluate(() => window.scrollY);
   expect(before).toBeGreaterThan(300);
-  // The position is saved a moment after scrolling stops.
-  await expect.poll(() => page.evaluate((key) => JSON.parse(localStorage.getItem(key) ?? '{}')?.lessons?.['ghg-scopes']?.scroll_permille ?? 0, PROGRESS_KEY)).toBeGreaterThan(0);
+  // The position is saved a moment after scrolling stops (in thousandths of the page).
+  const expected = await page.evaluate(() => Math.round((window.scrollY / (document.documentElement.scrollHeight - window.innerHeight)) * 1000));
+  await expect
+    .poll(() => page.evaluate((key) => JSON.parse(localStorage.getItem(key) ?? '{}')?.lessons?.['ghg-scopes']?.scroll_permille, PROGRESS_KEY))
+    .toBe(expected);
 
   await page.reload();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('The three scopes of the GHG Protocol');
