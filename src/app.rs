@@ -90,10 +90,14 @@ fn CoursePlayer(
         location::navigate(&Route::lesson(&last));
     }
     count_time_on_task(route, learner);
-    // Lessons restore their own scroll position; every other page opens at its top.
-    Effect::new(move |_| {
+    // Lessons restore their own scroll position; every other page opens at its top. After
+    // a page change, focus moves to the main region, as it would on a new document.
+    Effect::new(move |previous: Option<()>| {
         if !matches!(route.get(), Route::Lesson { .. }) {
             location::scroll_to_top();
+        }
+        if previous.is_some() {
+            location::focus_without_scrolling("main");
         }
     });
 

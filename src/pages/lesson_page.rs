@@ -241,9 +241,12 @@ pub fn LessonPage(
             <summary>"In this lesson you will"</summary>
             <ul>{objectives.into_iter().map(|text| view! { <li>{text}</li> }).collect_view()}</ul>
         </details>
-        {move || match content.get() {
-            None => Some(view! { <p class="status lesson-loading" role="status">"Loading the lesson…"</p> }.into_any()),
-            Some(Err(error)) => Some(
+        // The loading line keeps its height after the content arrives, so nothing below it moves.
+        <p class="status lesson-loading" role="status">
+            {move || content.with(Option::is_none).then_some("Loading the lesson…")}
+        </p>
+        {move || {
+            content.get().and_then(Result::err).map(|error| {
                 view! {
                     <section class="error-panel" role="alert">
                         <h2>"This lesson could not be loaded"</h2>
@@ -251,9 +254,7 @@ pub fn LessonPage(
                         <button type="button" on:click=retry>"Try again"</button>
                     </section>
                 }
-                .into_any(),
-            ),
-            Some(Ok(_)) => None,
+            })
         }}
         <article class="lesson-body" node_ref=article aria-labelledby="lesson-title" on:submit=on_submit on:input=on_input on:click=on_click></article>
         <div class="lesson-end" node_ref=end_marker></div>

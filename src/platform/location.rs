@@ -62,14 +62,27 @@ pub fn scroll_to_top() {
     }
 }
 
-/// Moves keyboard focus to the element with `id` (the main heading after navigation).
-pub fn focus_element(id: &str) {
+fn element_by_id(id: &str) -> Option<web_sys::HtmlElement> {
     use wasm_bindgen::JsCast;
-    if let Some(element) = web_sys::window()
+    web_sys::window()
         .and_then(|window| window.document())
         .and_then(|document| document.get_element_by_id(id))
         .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok())
-    {
+}
+
+/// Moves keyboard focus to the element with `id`.
+pub fn focus_element(id: &str) {
+    if let Some(element) = element_by_id(id) {
         let _ = element.focus();
+    }
+}
+
+/// Moves keyboard focus to the element with `id` without scrolling, so that after a page
+/// change screen readers start at the new content while the page keeps its scroll position.
+pub fn focus_without_scrolling(id: &str) {
+    if let Some(element) = element_by_id(id) {
+        let options = web_sys::FocusOptions::new();
+        options.set_prevent_scroll(true);
+        let _ = element.focus_with_options(&options);
     }
 }
