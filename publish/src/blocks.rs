@@ -307,29 +307,10 @@ fn register_block_id(
     content_offset: usize,
     diagnostics: &mut Diagnostics,
 ) -> bool {
-    let at = content_offset + id.span().start;
-    let value = id.get_ref();
-    if !is_valid_identifier(value) {
-        diagnostics.at(
-            renderer.file,
-            at,
-            format!("{what} id {value:?} must be lowercase letters, digits and single hyphens"),
-        );
-        return false;
-    }
-    if let Some(&earlier) = renderer.block_ids.get(value) {
-        let (line, _) = renderer.file.line_and_column(earlier);
-        diagnostics.at(
-            renderer.file,
-            at,
-            format!(
-                "{what} id {value:?} is used twice in this lesson; it was first used on line {line}"
-            ),
-        );
-        return false;
-    }
-    renderer.block_ids.insert(value.clone(), at);
-    true
+    let file = renderer.file;
+    renderer
+        .block_ids
+        .register_spanned(file, what, id, content_offset, diagnostics)
 }
 
 fn render_check(

@@ -45,10 +45,10 @@ pub fn compile(file: &SourceFile, diagnostics: &mut Diagnostics) -> Vec<Term> {
             return Vec::new();
         }
     };
-    let mut ids = IdentifierRegistry::new("glossary term", file);
+    let mut ids = IdentifierRegistry::default();
     let mut terms = Vec::new();
     for term in source.terms {
-        if !ids.register(&term.id, diagnostics) {
+        if !ids.register_spanned(file, "glossary term", &term.id, 0, diagnostics) {
             continue;
         }
         if term.term.trim().is_empty() || term.definition.trim().is_empty() {

@@ -11,7 +11,7 @@ use toml::Spanned;
 use crate::blocks::{self, Directive};
 use crate::diagnostics::{Diagnostics, SourceFile};
 use crate::sanitize;
-use crate::source::is_valid_identifier;
+use crate::source::IdentifierRegistry;
 
 /// Reading speed used to turn words into minutes.
 pub const WORDS_PER_MINUTE: usize = 180;
@@ -166,26 +166,12 @@ pub fn compile(
             );
         }
     }
-    let mut activity_ids = HashSet::new();
+    let mut activity_ids = IdentifierRegistry::default();
     let mut activities = Vec::new();
     for activity in &front.activities {
-        let id = activity.id.get_ref();
-        let at = front_offset + activity.id.span().start;
-        if !is_valid_identifier(id) {
-            diagnostics.at(
-                file,
-                at,
-                format!("activity id {id:?} must be lowercase letters, digits and single hyphens"),
-            );
-        } else if !activity_ids.insert(id.clone()) {
-            diagnostics.at(
-                file,
-                at,
-                format!("activity id {id:?} is used twice in this lesson"),
-            );
-        }
+        activity_ids.register_spanned(file, "activity", &activity.id, front_offset, diagnostics);
         activities.push(ActivitySummary {
-            id: id.clone(),
+            id: activity.id.get_ref().clone(),
             title: activity.title.clone(),
             minutes: activity.minutes,
         });
@@ -263,7 +249,7 @@ pub struct Renderer<'a> {
     pub checks: Vec<String>,
     /// Activity ids that have a block.
     pub activity_blocks: HashSet<String>,
-    pub(crate) block_ids: HashMap<String, usize>,
+    pub(crate) block_ids: IdentifierRegistry,
 }
 
 impl<'a> Renderer<'a> {
@@ -284,7 +270,7 @@ impl<'a> Renderer<'a> {
             }],
             checks: Vec::new(),
             activity_blocks: HashSet::new(),
-            block_ids: HashMap::new(),
+            block_ids: IdentifierRegistry::default(),
         }
     }
 

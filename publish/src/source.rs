@@ -100,52 +100,63 @@ pub fn is_valid_identifier(id: &str) -> bool {
             .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-')
 }
 
-/// Reports an identifier that is malformed or already used, remembering where each was first used.
-pub struct IdentifierRegistry<'a> {
-    kind: &'static str,
+/// Reports an identifier that is malformed or already used, remembering where each was
+/// first used. One registry is one namespace (modules of a course, blocks of a lesson…).
+#[derive(Default)]
+pub struct IdentifierRegistry {
     first_use: HashMap<String, usize>,
-    file: &'a SourceFile,
 }
 
-impl<'a> IdentifierRegistry<'a> {
-    /// A registry for one kind of identifier (module, lesson, objective…) in one file.
-    pub fn new(kind: &'static str, file: &'a SourceFile) -> Self {
-        Self {
-            kind,
-            first_use: HashMap::new(),
-            file,
+impl IdentifierRegistry {
+    /// Records `id`, written at `offset` of `file`; reports it when malformed or a
+    /// duplicate. `kind` names it in messages ("module", "knowledge check"…). Returns
+    /// whether it was new and valid.
+    pub fn register(
+        &mut self,
+        file: &SourceFile,
+        kind: &str,
+        id: &str,
+        offset: usize,
+        diagnostics: &mut Diagnostics,
+    ) -> bool {
+        if !is_valid_identifier(id) {
+            diagnostics.at(
+                file,
+                offset,
+                format!("{kind} id {id:?} must be lowercase letters, digits and single hyphens (e.g. \"circular-economy\")"),
+            );
+            return false;
         }
+        if let Some(&earlier) = self.first_use.get(id) {
+            let (line, _) = file.line_and_column(earlier);
+            diagnostics.at(
+                file,
+                offset,
+                format!("{kind} id {id:?} is used twice; it was first used on line {line}"),
+            );
+            return false;
+        }
+        self.first_use.insert(id.to_string(), offset);
+        true
     }
 
-    /// Records `id`; reports it when malformed or a duplicate. Returns whether it was new and valid.
-    pub fn register(&mut self, id: &Spanned<String>, diagnostics: &mut Diagnostics) -> bool {
-        let offset = id.span().start;
-        let value = id.get_ref();
-        if !is_valid_identifier(value) {
-            diagnostics.at(
-                self.file,
-                offset,
-                format!(
-                    "{} id {value:?} must be lowercase letters, digits and single hyphens (e.g. \"circular-economy\")",
-                    self.kind
-                ),
-            );
-            return false;
-        }
-        if let Some(&earlier) = self.first_use.get(value) {
-            let (line, _) = self.file.line_and_column(earlier);
-            diagnostics.at(
-                self.file,
-                offset,
-                format!(
-                    "{} id {value:?} is used twice; it was first used on line {line}",
-                    self.kind
-                ),
-            );
-            return false;
-        }
-        self.first_use.insert(value.clone(), offset);
-        true
+    /// [`Self::register`] for an identifier parsed with its span from a TOML document
+    /// that starts at `base` in `file`.
+    pub fn register_spanned(
+        &mut self,
+        file: &SourceFile,
+        kind: &str,
+        id: &Spanned<String>,
+        base: usize,
+        diagnostics: &mut Diagnostics,
+    ) -> bool {
+        self.register(
+            file,
+            kind,
+            id.get_ref(),
+            base + id.span().start,
+            diagnostics,
+        )
     }
 }
 
@@ -164,7 +175,7 @@ impl CourseSource {
 
     /// Checks what needs only course.toml: identifiers, references between its own tables, required text.
     pub fn check(&self, file: &SourceFile, diagnostics: &mut Diagnostics) {
-        IdentifierRegistry::new("course", file).register(&self.id, diagnostics);
+        IdentifierRegistry::default().register_spanned(file, "course", &self.id, 0, diagnostics);
         for (field, value) in [
             ("title", &self.title),
             ("version", &self.version),
@@ -185,10 +196,10 @@ impl CourseSource {
                 "the course has no modules; add at least one [[modules]] table with id and title",
             );
         }
-        let mut modules = IdentifierRegistry::new("module", file);
-        let mut lessons = IdentifierRegistry::new("lesson", file);
+        let mut modules = IdentifierRegistry::default();
+        let mut lessons = IdentifierRegistry::default();
         for module in &self.modules {
-            modules.register(&module.id, diagnostics);
+            modules.register_spanned(file, "module", &module.id, 0, diagnostics);
             if module.title.trim().is_empty() {
                 diagnostics.at(
                     file,
@@ -204,12 +215,12 @@ impl CourseSource {
                 );
             }
             for lesson in &module.lessons {
-                lessons.register(lesson, diagnostics);
+                lessons.register_spanned(file, "lesson", lesson, 0, diagnostics);
             }
         }
-        let mut objectives = IdentifierRegistry::new("objective", file);
+        let mut objectives = IdentifierRegistry::default();
         for objective in &self.objectives {
-            objectives.register(&objective.id, diagnostics);
+            objectives.register_spanned(file, "objective", &objective.id, 0, diagnostics);
             if !self
                 .modules
                 .iter()
@@ -226,9 +237,9 @@ impl CourseSource {
                 );
             }
         }
-        let mut exams = IdentifierRegistry::new("exam", file);
+        let mut exams = IdentifierRegistry::default();
         for exam in &self.exams {
-            exams.register(&exam.id, diagnostics);
+            exams.register_spanned(file, "exam", &exam.id, 0, diagnostics);
         }
         for exam in &self.completion.exams_passed {
             if !self

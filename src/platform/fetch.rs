@@ -53,65 +53,60 @@ fn describe(value: &wasm_bindgen::JsValue) -> String {
         .unwrap_or_else(|| "unknown error".to_string())
 }
 
-/// GETs `url` (relative to the page) and decodes its JSON body into `T`.
-pub async fn fetch_json<T: DeserializeOwned>(url: &str) -> Result<T, FetchError> {
+/// GETs `url` (relative to the page) and returns the response when its status is a success.
+async fn get(url: &str) -> Result<web_sys::Response, FetchError> {
     let window = web_sys::window().expect("the app runs in a browser window");
-    let network_error = |value: wasm_bindgen::JsValue| FetchError::Network {
-        url: url.to_string(),
-        detail: describe(&value),
-    };
     let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
         .await
-        .map_err(network_error)?
+        .map_err(|value| FetchError::Network {
+            url: url.to_string(),
+            detail: describe(&value),
+        })?
         .unchecked_into();
-    if !response.ok() {
-        return Err(FetchError::Status {
+    if response.ok() {
+        Ok(response)
+    } else {
+        Err(FetchError::Status {
             url: url.to_string(),
             status: response.status(),
-        });
+        })
     }
-    let malformed = |detail: String| FetchError::Malformed {
-        url: url.to_string(),
-        detail,
-    };
-    let json = JsFuture::from(
-        response
-            .json()
-            .map_err(|value| malformed(describe(&value)))?,
-    )
-    .await
-    .map_err(|value| malformed(describe(&value)))?;
-    serde_wasm_bindgen::from_value(json).map_err(|error| malformed(error.to_string()))
 }
 
-/// GETs `url` (relative to the page) and returns its body as text.
-pub async fn fetch_text(url: &str) -> Result<String, FetchError> {
-    let window = web_sys::window().expect("the app runs in a browser window");
-    let network_error = |value: wasm_bindgen::JsValue| FetchError::Network {
-        url: url.to_string(),
-        detail: describe(&value),
-    };
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
-        .await
-        .map_err(network_error)?
-        .unchecked_into();
-    if !response.ok() {
-        return Err(FetchError::Status {
-            url: url.to_string(),
-            status: response.status(),
-        });
-    }
+/// Awaits a body promise (`json()`, `text()`), naming the URL when it fails.
+async fn body(
+    url: &str,
+    promise: Result<web_sys::js_sys::Promise, wasm_bindgen::JsValue>,
+) -> Result<wasm_bindgen::JsValue, FetchError> {
     let malformed = |value: wasm_bindgen::JsValue| FetchError::Malformed {
         url: url.to_string(),
         detail: describe(&value),
     };
-    let text = JsFuture::from(response.text().map_err(malformed)?)
+    JsFuture::from(promise.map_err(malformed)?)
         .await
-        .map_err(malformed)?;
-    text.as_string().ok_or_else(|| FetchError::Malformed {
+        .map_err(malformed)
+}
+
+/// GETs `url` (relative to the page) and decodes its JSON body into `T`.
+pub async fn fetch_json<T: DeserializeOwned>(url: &str) -> Result<T, FetchError> {
+    let response = get(url).await?;
+    let json = body(url, response.json()).await?;
+    serde_wasm_bindgen::from_value(json).map_err(|error| FetchError::Malformed {
         url: url.to_string(),
-        detail: "the body is not text".into(),
+        detail: error.to_string(),
     })
+}
+
+/// GETs `url` (relative to the page) and returns its body as text.
+pub async fn fetch_text(url: &str) -> Result<String, FetchError> {
+    let response = get(url).await?;
+    body(url, response.text())
+        .await?
+        .as_string()
+        .ok_or_else(|| FetchError::Malformed {
+            url: url.to_string(),
+            detail: "the body is not text".into(),
+        })
 }
 
 /// Starts fetching `url` as text in the background; the signal is `None` until it arrives.

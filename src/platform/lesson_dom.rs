@@ -43,6 +43,30 @@ fn all(root: &Element, selector: &str) -> Vec<Element> {
         .collect()
 }
 
+/// Focuses the first scenario choice inside `container`.
+fn focus_first_choice(container: &Element) {
+    if let Some(first) = container
+        .query_selector(".scenario-choice")
+        .ok()
+        .flatten()
+        .and_then(|button| button.dyn_into::<HtmlElement>().ok())
+    {
+        let _ = first.focus();
+    }
+}
+
+/// The value of a worksheet control (text input, number input or text area).
+fn control_value(control: &Element) -> Option<String> {
+    control
+        .dyn_ref::<HtmlTextAreaElement>()
+        .map(HtmlTextAreaElement::value)
+        .or_else(|| {
+            control
+                .dyn_ref::<HtmlInputElement>()
+                .map(HtmlInputElement::value)
+        })
+}
+
 fn set_hidden(element: &Element, hidden: bool) {
     if let Some(element) = element.dyn_ref::<HtmlElement>() {
         element.set_hidden(hidden);
@@ -98,14 +122,7 @@ pub fn worksheet_edit(event: &Event) -> Option<(String, String, String)> {
     let form = field.closest("form.worksheet").ok()??;
     let activity = form.get_attribute("data-activity")?;
     let name = field.get_attribute("name")?;
-    let value = field
-        .dyn_ref::<HtmlTextAreaElement>()
-        .map(HtmlTextAreaElement::value)
-        .or_else(|| {
-            field
-                .dyn_ref::<HtmlInputElement>()
-                .map(HtmlInputElement::value)
-        })?;
+    let value = control_value(&field)?;
     Some((activity, name, value))
 }
 
@@ -158,16 +175,7 @@ pub fn worksheet_text(section: &Element) -> (String, String) {
             .query_selector("textarea, input")
             .ok()
             .flatten()
-            .and_then(|control| {
-                control
-                    .dyn_ref::<HtmlTextAreaElement>()
-                    .map(HtmlTextAreaElement::value)
-                    .or_else(|| {
-                        control
-                            .dyn_ref::<HtmlInputElement>()
-                            .map(HtmlInputElement::value)
-                    })
-            })
+            .and_then(|control| control_value(&control))
             .unwrap_or_default();
         text.push_str(&format!("{label}\n{value}\n\n"));
     }
@@ -211,14 +219,7 @@ pub fn choose_in_scenario(choice: &Element) {
             if let Ok(Some(next_step)) = scenario.query_selector(&format!("[data-step=\"{next}\"]"))
             {
                 set_hidden(&next_step, false);
-                if let Some(first_choice) = next_step
-                    .query_selector(".scenario-choice")
-                    .ok()
-                    .flatten()
-                    .and_then(|button| button.dyn_into::<HtmlElement>().ok())
-                {
-                    let _ = first_choice.focus();
-                }
+                focus_first_choice(&next_step);
             }
         }
         None => {
@@ -248,33 +249,26 @@ pub fn restart_scenario(scenario: &Element) {
     if let Ok(Some(restart)) = scenario.query_selector(".scenario-restart") {
         set_hidden(&restart, true);
     }
-    if let Some(first) = scenario
-        .query_selector(".scenario-choice")
+    focus_first_choice(scenario);
+}
+
+/// The window and how far its page can scroll, in CSS pixels.
+fn scroll_range() -> Option<(web_sys::Window, f64)> {
+    let window = web_sys::window()?;
+    let root = window.document()?.document_element()?;
+    let viewport = window
+        .inner_height()
         .ok()
-        .flatten()
-        .and_then(|button| button.dyn_into::<HtmlElement>().ok())
-    {
-        let _ = first.focus();
-    }
+        .and_then(|height| height.as_f64())
+        .unwrap_or(0.0);
+    Some((window, f64::from(root.scroll_height()) - viewport))
 }
 
 /// How far down the page the learner is, in thousandths.
 pub fn scroll_permille() -> u16 {
-    let Some(window) = web_sys::window() else {
+    let Some((window, scrollable)) = scroll_range() else {
         return 0;
     };
-    let Some(root) = window
-        .document()
-        .and_then(|document| document.document_element())
-    else {
-        return 0;
-    };
-    let scrollable = f64::from(root.scroll_height())
-        - window
-            .inner_height()
-            .ok()
-            .and_then(|height| height.as_f64())
-            .unwrap_or(0.0);
     if scrollable <= 1.0 {
         return 1000;
     }
@@ -285,22 +279,9 @@ pub fn scroll_permille() -> u16 {
 
 /// Scrolls to a position saved by [`scroll_permille`].
 pub fn scroll_to_permille(permille: u16) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let Some(root) = window
-        .document()
-        .and_then(|document| document.document_element())
-    else {
-        return;
-    };
-    let scrollable = f64::from(root.scroll_height())
-        - window
-            .inner_height()
-            .ok()
-            .and_then(|height| height.as_f64())
-            .unwrap_or(0.0);
-    window.scroll_to_with_x_and_y(0.0, (scrollable * f64::from(permille) / 1000.0).max(0.0));
+    if let Some((window, scrollable)) = scroll_range() {
+        window.scroll_to_with_x_and_y(0.0, (scrollable * f64::from(permille) / 1000.0).max(0.0));
+    }
 }
 
 /// Whether the end of `marker` (the end of the lesson) is within the viewport.
