@@ -146,3 +146,36 @@ test('worksheet entries are saved as the learner types and survive a reload', as
   expect(fs.readFileSync(await download.path(), 'utf8')).toContain('Which reporting year are you preparing for?');
   expect(problems).toEqual([]);
 });
+
+test('on a 360 px phone nothing overflows sideways', async ({ page, problems }) => {
+  await page.setViewportSize({ width: 360, height: 740 });
+  const pages: [string, string][] = [
+    ['#/', '.module-list'],
+    ['#/lessons/why-customers-ask', '.lesson-body .activity'],
+    ['#/lessons/ghg-scopes', '.lesson-body figure'],
+    ['#/search?q=carbon', '.search-result'],
+  ];
+  for (const [hash, ready] of pages) {
+    await page.goto(`${rootUrl()}${hash}`);
+    await expect(page.locator(ready).first()).toBeVisible();
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width, `${hash} is ${width} px wide`).toBeLessThanOrEqual(360);
+  }
+  expect(problems).toEqual([]);
+});
+
+test('a knowledge check can be answered with the keyboard alone', async ({ page, problems }) => {
+  await page.goto(`${rootUrl()}#/lessons/ghg-scopes`);
+  const check = page.locator('form.knowledge-check');
+  const first = check.getByLabel('Electricity bought to run their data centre.');
+  await first.focus();
+  await page.keyboard.press('Space');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Space');
+  await expect(check.getByLabel('Cooling bought from a district cooling network.')).toBeChecked();
+  // Tab past the remaining options to the button, then press Enter.
+  await check.getByRole('button', { name: 'Check answer' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(check.getByRole('status')).toHaveText(/^Correct/);
+  expect(problems).toEqual([]);
+});
