@@ -61,7 +61,7 @@ pub fn CourseHome() -> impl IntoView {
         <section class="course-card" aria-labelledby="course-title">
             <h1 id="course-title">{manifest.title.clone()}</h1>
             <p class="lead">{manifest.description.clone()}</p>
-            <p class="audience">"For " {manifest.audience.clone()} " · " {manifest.total_minutes} " minutes of material"</p>
+            <p class="audience">"Audience: " {manifest.audience.clone()} " · " {manifest.total_minutes} " minutes of material"</p>
             <ProgressMeter percent=Signal::derive(move || standing.get().percent) label="Course progress"/>
             <p class="standing" aria-live="polite">
                 {move || {
