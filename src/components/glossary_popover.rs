@@ -16,7 +16,11 @@ pub fn GlossaryPopover() -> impl IntoView {
             close();
         }
     });
-    on_cleanup(move || escape.remove());
+    on_cleanup(move || {
+        escape.remove();
+        // A term left open on one lesson must not reappear on the next.
+        let _ = glossary.open.try_set(None);
+    });
     // Focus moves into the panel when it opens, so keyboard users land on it.
     Effect::new(move |_| {
         if glossary.open.with(Option::is_some) {
