@@ -260,29 +260,20 @@ pub fn render(
                 escape(block.alt.get_ref())
             )
         }
-        Directive::Check => {
-            let Some(block) =
-                parse::<CheckBlock>(renderer, kind, body, content_offset, diagnostics)
-            else {
-                return String::new();
-            };
-            render_check(renderer, &block, content_offset, diagnostics)
-        }
+        Directive::Check => parse::<CheckBlock>(renderer, kind, body, content_offset, diagnostics)
+            .map(|block| render_check(renderer, &block, content_offset, diagnostics))
+            .unwrap_or_default(),
         Directive::Scenario => {
-            let Some(block) =
-                parse::<ScenarioBlock>(renderer, kind, body, content_offset, diagnostics)
-            else {
-                return String::new();
-            };
-            render_scenario(renderer, &block, content_offset, diagnostics)
+            parse::<ScenarioBlock>(renderer, kind, body, content_offset, diagnostics)
+                .map(|block| render_scenario(renderer, &block, content_offset, diagnostics))
+                .unwrap_or_default()
         }
         Directive::Activity => {
-            let Some(block) =
-                parse::<ActivityBlock>(renderer, kind, body, content_offset, diagnostics)
-            else {
-                return String::new();
-            };
-            render_activity(renderer, &block, content_offset, fence_offset, diagnostics)
+            parse::<ActivityBlock>(renderer, kind, body, content_offset, diagnostics)
+                .map(|block| {
+                    render_activity(renderer, &block, content_offset, fence_offset, diagnostics)
+                })
+                .unwrap_or_default()
         }
     }
 }
