@@ -1,6 +1,8 @@
-//! Timed exams: the pure parts of the exam engine. So far the exam clock; assembly,
-//! grading and the transcript join it with the exam engine issue.
+//! Timed exams: the pure parts of the exam engine — the deadline clock, seeded assembly
+//! and grading. The exam format, sealed keys and the transcript join them with the exam
+//! engine issue.
 
 pub mod assembly;
 pub mod clock;
+pub mod grading;
 pub mod random;
