@@ -184,7 +184,6 @@ pub fn render(
     fence_offset: usize,
     diagnostics: &mut Diagnostics,
 ) -> String {
-    let field = |spanned_start: usize| Origin::Field(content_offset + spanned_start);
     match kind {
         Directive::Note | Directive::Tip | Directive::Warning => {
             let inner = renderer.render_fragment(body, Origin::Exact(content_offset), diagnostics);
@@ -204,16 +203,8 @@ pub fn render(
             else {
                 return String::new();
             };
-            let prompt = renderer.render_fragment(
-                block.prompt.get_ref(),
-                field(block.prompt.span().start),
-                diagnostics,
-            );
-            let answer = renderer.render_fragment(
-                block.answer.get_ref(),
-                field(block.answer.span().start),
-                diagnostics,
-            );
+            let prompt = renderer.render_field(&block.prompt, content_offset, diagnostics);
+            let answer = renderer.render_field(&block.answer, content_offset, diagnostics);
             format!(
                 r#"<details class="reveal-card"><summary>{}</summary><div class="reveal-answer">{answer}</div></details>"#,
                 unwrap_paragraph(&prompt)
@@ -246,11 +237,7 @@ pub fn render(
             let caption = block
                 .caption
                 .map(|caption| {
-                    let html = renderer.render_fragment(
-                        caption.get_ref(),
-                        field(caption.span().start),
-                        diagnostics,
-                    );
+                    let html = renderer.render_field(&caption, content_offset, diagnostics);
                     format!("<figcaption>{}</figcaption>", unwrap_paragraph(&html))
                 })
                 .unwrap_or_default();
@@ -338,11 +325,7 @@ fn render_check(
     } else if !block.multiple && correct > 1 {
         diagnostics.at(renderer.file, at, format!("knowledge check {id:?} has {correct} correct options; set multiple = true or mark one"));
     }
-    let question = renderer.render_fragment(
-        block.question.get_ref(),
-        Origin::Field(content_offset + block.question.span().start),
-        diagnostics,
-    );
+    let question = renderer.render_field(&block.question, content_offset, diagnostics);
     let (input_type, hint) = if block.multiple {
         ("checkbox", "Choose every answer that applies.")
     } else {
@@ -355,16 +338,8 @@ fn render_check(
         unwrap_paragraph(&question)
     );
     for (index, option) in block.options.iter().enumerate() {
-        let text = renderer.render_fragment(
-            option.text.get_ref(),
-            Origin::Field(content_offset + option.text.span().start),
-            diagnostics,
-        );
-        let feedback = renderer.render_fragment(
-            option.feedback.get_ref(),
-            Origin::Field(content_offset + option.feedback.span().start),
-            diagnostics,
-        );
+        let text = renderer.render_field(&option.text, content_offset, diagnostics);
+        let feedback = renderer.render_field(&option.feedback, content_offset, diagnostics);
         let _ = write!(
             html,
             r#"<div class="check-option"><label><input type="{input_type}" name="check-{escaped_id}" value="{index}" data-correct="{}"> <span>{}</span></label><div class="check-feedback" hidden>{feedback}</div></div>"#,
@@ -446,11 +421,7 @@ fn render_scenario(
     renderer.break_text();
     for step in &block.steps {
         let is_start = step.id.get_ref() == block.start.get_ref();
-        let text = renderer.render_fragment(
-            step.text.get_ref(),
-            Origin::Field(content_offset + step.text.span().start),
-            diagnostics,
-        );
+        let text = renderer.render_field(&step.text, content_offset, diagnostics);
         let _ = write!(
             html,
             r#"<div class="scenario-step" data-step="{}"{}><div class="scenario-text">{text}</div>"#,
@@ -462,16 +433,9 @@ fn render_scenario(
         } else {
             html.push_str(r#"<ul class="scenario-choices">"#);
             for (index, choice) in step.choices.iter().enumerate() {
-                let text = renderer.render_fragment(
-                    choice.text.get_ref(),
-                    Origin::Field(content_offset + choice.text.span().start),
-                    diagnostics,
-                );
-                let consequence = renderer.render_fragment(
-                    choice.consequence.get_ref(),
-                    Origin::Field(content_offset + choice.consequence.span().start),
-                    diagnostics,
-                );
+                let text = renderer.render_field(&choice.text, content_offset, diagnostics);
+                let consequence =
+                    renderer.render_field(&choice.consequence, content_offset, diagnostics);
                 let next = choice
                     .next
                     .as_ref()
@@ -590,11 +554,7 @@ fn render_activity(
         );
         return String::new();
     };
-    let instructions = renderer.render_fragment(
-        block.instructions.get_ref(),
-        Origin::Field(content_offset + block.instructions.span().start),
-        diagnostics,
-    );
+    let instructions = renderer.render_field(&block.instructions, content_offset, diagnostics);
     let escaped_id = escape(id);
     let mut html = format!(
         r#"<section class="activity" data-activity="{escaped_id}" data-minutes="{minutes}"><h3 class="activity-title">{title} <span class="activity-minutes">{minutes} min</span></h3><div class="activity-instructions">{instructions}</div><form class="worksheet" data-activity="{escaped_id}">"#,

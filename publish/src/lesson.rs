@@ -420,6 +420,21 @@ impl<'a> Renderer<'a> {
         std::mem::replace(&mut self.html, saved)
     }
 
+    /// Renders a Markdown text field of a block's TOML, whose document starts at
+    /// `content_offset` in the file; problems are reported at the field.
+    pub(crate) fn render_field(
+        &mut self,
+        field: &Spanned<String>,
+        content_offset: usize,
+        diagnostics: &mut Diagnostics,
+    ) -> String {
+        self.render_fragment(
+            field.get_ref(),
+            Origin::Field(content_offset + field.span().start),
+            diagnostics,
+        )
+    }
+
     /// Renders pending Markdown events, each with its file offset: rewrites and checks
     /// links and images, then sanitizes the HTML.
     fn flush(&mut self, pending: &mut Vec<(Event<'static>, usize)>, diagnostics: &mut Diagnostics) {

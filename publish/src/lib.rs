@@ -25,7 +25,6 @@ use specialist_core::manifest::{
 pub use diagnostics::PublishError;
 use diagnostics::{Diagnostics, SourceFile};
 pub use lesson::WORDS_PER_MINUTE;
-pub use sanitize::clean as sanitize_html;
 
 /// The name of the course description file inside a course directory.
 pub const COURSE_FILE: &str = "course.toml";

@@ -20,7 +20,6 @@ use tower::Layer;
 
 pub use database::{Database, DatabaseError};
 pub use error::AppError;
-pub use static_files::is_content_hashed;
 
 /// Everything a request handler may need, cheap to clone.
 #[derive(Clone)]
