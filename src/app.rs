@@ -131,12 +131,14 @@ fn CoursePlayer(
 /// learner has interacted in the last five minutes; credited every 15 seconds and on leaving.
 fn count_time_on_task(route: ReadSignal<Route>, learner: Learner) {
     let meter = StoredValue::new(TimeOnTask::start(time::monotonic_milliseconds()));
-    let credit = move || {
+    // Takes the time counted so far and credits it to `page` when that is a lesson; time
+    // on other pages is taken too, so it never lands on the next lesson.
+    let credit_to = move |page: Route| {
         let seconds = meter
             .try_update_value(|meter| meter.take_seconds(time::monotonic_milliseconds()))
             .unwrap_or(0);
         if seconds > 0
-            && let Route::Lesson { id, .. } = route.get_untracked()
+            && let Route::Lesson { id, .. } = page
         {
             learner.record(ProgressEvent::TimeOnTask {
                 lesson: id,
@@ -144,6 +146,7 @@ fn count_time_on_task(route: ReadSignal<Route>, learner: Learner) {
             });
         }
     };
+    let credit = move || credit_to(route.get_untracked());
     let interacted =
         move || meter.update_value(|meter| meter.interaction(time::monotonic_milliseconds()));
     let handles = [
@@ -158,19 +161,11 @@ fn count_time_on_task(route: ReadSignal<Route>, learner: Learner) {
         });
         credit();
     });
-    // Time spent on one lesson is credited to it before the route moves on.
+    // Time spent on a page is settled before the route moves on.
     Effect::new(move |previous: Option<Route>| {
         let current = route.get();
-        if let Some(Route::Lesson { id, .. }) = previous {
-            let seconds = meter
-                .try_update_value(|meter| meter.take_seconds(time::monotonic_milliseconds()))
-                .unwrap_or(0);
-            if seconds > 0 {
-                learner.record(ProgressEvent::TimeOnTask {
-                    lesson: id,
-                    seconds,
-                });
-            }
+        if let Some(previous) = previous {
+            credit_to(previous);
         }
         meter.update_value(|meter| meter.interaction(time::monotonic_milliseconds()));
         current
