@@ -7,7 +7,10 @@ use specialist_core::progress::{ProgressEvent, continue_lesson};
 use specialist_core::time_on_task::TimeOnTask;
 
 use crate::components::{GlossaryPopover, StorageNotice};
-use crate::pages::{CourseHome, GlossaryPage, LessonPage, ModulePage, NotFound, SearchPage};
+use crate::pages::{
+    AttemptPage, CourseHome, ExamPage, GlossaryPage, LessonPage, ModulePage, NotFound,
+    PracticePage, ResultsPage, SearchPage,
+};
 use crate::platform::{self, location, time};
 use crate::route::Route;
 use crate::state::{Course, Glossary, Learner};
@@ -122,6 +125,14 @@ fn CoursePlayer(
         }
         Route::Search { query } => view! { <SearchPage initial_query=query/> }.into_any(),
         Route::Glossary { id } => view! { <GlossaryPage id/> }.into_any(),
+        Route::Exam { id } => view! { <ExamPage id/> }.into_any(),
+        Route::Attempt { id } => view! { <AttemptPage id/> }.into_any(),
+        Route::Results {
+            id,
+            number,
+            timed_out,
+        } => view! { <ResultsPage id number timed_out/> }.into_any(),
+        Route::Practice { id } => view! { <PracticePage id/> }.into_any(),
         Route::NotFound { hash } => view! { <NotFound what=format!("page “{hash}”")/> }.into_any(),
     };
     view! { <StorageNotice/> {page} }

@@ -31,6 +31,30 @@ pub enum Route {
         /// The term identifier.
         id: String,
     },
+    /// An exam's page: rules, availability, start or resume, history and practice.
+    Exam {
+        /// The exam identifier from the manifest.
+        id: String,
+    },
+    /// The attempt in progress at an exam.
+    Attempt {
+        /// The exam identifier.
+        id: String,
+    },
+    /// The results of one graded attempt.
+    Results {
+        /// The exam identifier.
+        id: String,
+        /// The 1-based attempt number.
+        number: u32,
+        /// Announce that the attempt was just submitted because time ran out.
+        timed_out: bool,
+    },
+    /// Untimed practice from the exam's bank, never counted.
+    Practice {
+        /// The exam identifier.
+        id: String,
+    },
     /// A hash that names no page; keeps the text to show the learner what was asked for.
     NotFound {
         /// The hash as found in the address bar.
@@ -109,6 +133,14 @@ impl Route {
                 query: parameter(query, "q").unwrap_or_default(),
             },
             ["glossary", id] => Self::Glossary { id: decode(id) },
+            ["exams", id] => Self::Exam { id: decode(id) },
+            ["exams", id, "attempt"] => Self::Attempt { id: decode(id) },
+            ["exams", id, "practice"] => Self::Practice { id: decode(id) },
+            ["exams", id, "results", number] if number.parse::<u32>().is_ok() => Self::Results {
+                id: decode(id),
+                number: number.parse().unwrap_or(0),
+                timed_out: parameter(query, "timed-out").is_some(),
+            },
             _ => Self::NotFound {
                 hash: hash.to_string(),
             },
@@ -128,6 +160,18 @@ impl Route {
             Self::Search { query } if query.is_empty() => "#/search".to_string(),
             Self::Search { query } => format!("#/search?q={}", encode(query)),
             Self::Glossary { id } => format!("#/glossary/{}", encode(id)),
+            Self::Exam { id } => format!("#/exams/{}", encode(id)),
+            Self::Attempt { id } => format!("#/exams/{}/attempt", encode(id)),
+            Self::Practice { id } => format!("#/exams/{}/practice", encode(id)),
+            Self::Results {
+                id,
+                number,
+                timed_out,
+            } => format!(
+                "#/exams/{}/results/{number}{}",
+                encode(id),
+                if *timed_out { "?timed-out" } else { "" }
+            ),
             Self::NotFound { hash } => hash.clone(),
         }
     }
@@ -173,6 +217,19 @@ mod tests {
             Route::Glossary {
                 id: "scope-3".into(),
             },
+            Route::Exam { id: "final".into() },
+            Route::Attempt { id: "final".into() },
+            Route::Practice { id: "final".into() },
+            Route::Results {
+                id: "final".into(),
+                number: 2,
+                timed_out: false,
+            },
+            Route::Results {
+                id: "final".into(),
+                number: 1,
+                timed_out: true,
+            },
         ] {
             assert_eq!(Route::from_hash(&route.href()), route, "{}", route.href());
         }
@@ -186,7 +243,13 @@ mod tests {
 
     #[test]
     fn anything_else_is_not_found_and_keeps_what_was_asked() {
-        for hash in ["#/modules", "#/modules/a/b", "#/lesson/x", "#nonsense"] {
+        for hash in [
+            "#/modules",
+            "#/modules/a/b",
+            "#/lesson/x",
+            "#nonsense",
+            "#/exams/final/results/first",
+        ] {
             assert_eq!(
                 Route::from_hash(hash),
                 Route::NotFound { hash: hash.into() },

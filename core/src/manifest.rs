@@ -112,13 +112,22 @@ pub struct ActivitySummary {
     pub minutes: u32,
 }
 
-/// An exam as the outline knows it; its questions and rules are published by the exam engine.
+/// An exam as the outline knows it; its bank and rules are in its own file, fetched when
+/// the exam page opens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExamSummary {
     /// Identifier unique within the course.
     pub id: String,
     /// The exam title.
     pub title: String,
+    /// The content-hashed exam file (a `PublishedExam`), relative to [`COURSE_FOLDER`].
+    pub file: String,
+    /// Questions in each attempt.
+    pub question_count: u32,
+    /// The time limit before any accommodation.
+    pub time_limit_minutes: u32,
+    /// The pass mark in percent.
+    pub pass_mark_percent: u32,
 }
 
 /// A glossary term as published in the glossary file.

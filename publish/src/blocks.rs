@@ -16,21 +16,21 @@ use crate::source::is_valid_identifier;
 /// A block kind, named by the fence's info string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Directive {
-    /// ```note: a Markdown callout.
+    /// A `` ```note `` fence: a Markdown callout.
     Note,
-    /// ```tip: a Markdown callout.
+    /// A `` ```tip `` fence: a Markdown callout.
     Tip,
-    /// ```warning: a Markdown callout.
+    /// A `` ```warning `` fence: a Markdown callout.
     Warning,
-    /// ```check: an ungraded knowledge check (TOML).
+    /// A `` ```check `` fence: an ungraded knowledge check (TOML).
     Check,
-    /// ```reveal: a card whose answer opens on demand (TOML).
+    /// A `` ```reveal `` fence: a card whose answer opens on demand (TOML).
     Reveal,
-    /// ```scenario: branching choices with consequences (TOML).
+    /// A `` ```scenario `` fence: branching choices with consequences (TOML).
     Scenario,
-    /// ```activity: a timed worksheet (TOML).
+    /// A `` ```activity `` fence: a timed worksheet (TOML).
     Activity,
-    /// ```figure: an image with required alt text and a caption (TOML).
+    /// A `` ```figure `` fence: an image with required alt text and a caption (TOML).
     Figure,
 }
 
@@ -266,7 +266,7 @@ pub fn render(
 }
 
 /// Markdown wraps a single line in `<p>`; inside a legend, summary or button that paragraph must go.
-fn unwrap_paragraph(html: &str) -> &str {
+pub(crate) fn unwrap_paragraph(html: &str) -> &str {
     let trimmed = html.trim();
     match trimmed
         .strip_prefix("<p>")

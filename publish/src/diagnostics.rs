@@ -111,6 +111,11 @@ impl Diagnostics {
         });
     }
 
+    /// How many problems were reported so far.
+    pub fn len(&self) -> usize {
+        self.errors.len()
+    }
+
     /// True when nothing was reported.
     pub fn is_empty(&self) -> bool {
         self.errors.is_empty()

@@ -253,7 +253,8 @@ pub struct Renderer<'a> {
 }
 
 impl<'a> Renderer<'a> {
-    fn new(
+    /// A renderer for Markdown in `file`, linking against `context`.
+    pub(crate) fn new(
         file: &'a SourceFile,
         context: &'a Context<'a>,
         activities: &'a [ActivitySummary],

@@ -1,12 +1,14 @@
 //! specialist-publish: compiles the course as authors write it (course/) into the published
 //! bundle: manifest.json, one sanitized HTML fragment per lesson, the glossary, a search
-//! index and the media, all but the manifest under content-hashed names.
+//! index, the media and one exam file per exam (with its sealed review file), all but the
+//! manifest under content-hashed names.
 //!
 //! Runs at build time only (Trunk's pre-build hook, `cargo xtask course check`). It finds
 //! every problem in one pass and reports each as `path:line:column: message`.
 
 mod blocks;
 mod diagnostics;
+mod exam;
 mod glossary;
 mod lesson;
 mod sanitize;
@@ -18,12 +20,12 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 use specialist_core::manifest::{
-    CompletionRules, CourseManifest, ExamSummary, LessonSummary, MANIFEST_FORMAT, ModuleSummary,
-    Objective,
+    CompletionRules, CourseManifest, LessonSummary, MANIFEST_FORMAT, ModuleSummary, Objective,
 };
 
 pub use diagnostics::PublishError;
 use diagnostics::{Diagnostics, SourceFile};
+pub use exam::EXAMS_FOLDER;
 pub use lesson::WORDS_PER_MINUTE;
 
 /// The name of the course description file inside a course directory.
@@ -32,6 +34,32 @@ pub const COURSE_FILE: &str = "course.toml";
 pub const GLOSSARY_FILE: &str = "glossary.toml";
 /// How far the published minutes may stray from the course's target, in percent.
 pub const MINUTES_TOLERANCE_PERCENT: u32 = 2;
+
+/// How to publish a course.
+#[derive(Clone)]
+pub struct PublishOptions {
+    /// The secret of this build, mixed into every question's seal salt, the published
+    /// order of ordering and matching items, and the review cipher. [`compile`] and
+    /// [`publish`] draw a fresh random one per build, so that one build's seals and orders
+    /// say nothing about another's; tests fix it to keep their output reproducible.
+    pub build_salt: [u8; 32],
+}
+
+impl PublishOptions {
+    /// Options with a build salt from the operating system's random source.
+    fn random(course_directory: &Path) -> Result<Self, Vec<PublishError>> {
+        let mut build_salt = [0; 32];
+        getrandom::fill(&mut build_salt).map_err(|error| {
+            vec![PublishError {
+                path: course_directory.to_path_buf(),
+                line: None,
+                column: None,
+                message: format!("cannot draw a random build salt: {error}"),
+            }]
+        })?;
+        Ok(Self { build_salt })
+    }
+}
 
 /// A compiled course: the manifest and every file to publish, by path relative to the output folder.
 #[derive(Debug)]
@@ -93,8 +121,39 @@ fn media_files(course_directory: &Path, diagnostics: &mut Diagnostics) -> Vec<(S
     found
 }
 
-/// Compiles the course in `course_directory`, reporting every problem found.
+/// Every exam file under `course/exams`, as (exam id, path), in id order.
+fn exam_files(course_directory: &Path) -> Vec<(String, PathBuf)> {
+    let Ok(entries) = std::fs::read_dir(course_directory.join(EXAMS_FOLDER)) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(String, PathBuf)> = entries
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.is_file()
+                && path
+                    .extension()
+                    .is_some_and(|extension| extension == "toml")
+        })
+        .filter_map(|path| {
+            let id = path.file_stem()?.to_str()?.to_string();
+            Some((id, path))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// Compiles the course in `course_directory` with a fresh random build salt, reporting every problem found.
 pub fn compile(course_directory: &Path) -> Result<Published, Vec<PublishError>> {
+    compile_with(course_directory, &PublishOptions::random(course_directory)?)
+}
+
+/// Compiles the course in `course_directory` with `options`, reporting every problem found.
+pub fn compile_with(
+    course_directory: &Path,
+    options: &PublishOptions,
+) -> Result<Published, Vec<PublishError>> {
     let mut diagnostics = Diagnostics::default();
     let course_path = course_directory.join(COURSE_FILE);
     let Some(course_file) = SourceFile::read(&course_path, &mut diagnostics, "course file") else {
@@ -212,6 +271,74 @@ pub fn compile(course_directory: &Path) -> Result<Published, Vec<PublishError>> 
         }
     }
 
+    let objective_modules: HashMap<String, String> = course
+        .objectives
+        .iter()
+        .map(|objective| {
+            (
+                objective.id.get_ref().clone(),
+                objective.module.get_ref().clone(),
+            )
+        })
+        .collect();
+    let module_ids: HashSet<String> = course
+        .modules
+        .iter()
+        .map(|module| module.id.get_ref().clone())
+        .collect();
+    let exam_context = exam::Context {
+        content: &context,
+        objective_modules: &objective_modules,
+        modules: &module_ids,
+    };
+    let mut exams = Vec::new();
+    for declared in &course.exams {
+        let id = declared.id.get_ref();
+        // A malformed id is reported by the course checks and must not become a path.
+        if !source::is_valid_identifier(id) {
+            continue;
+        }
+        let path = course_directory
+            .join(EXAMS_FOLDER)
+            .join(format!("{id}.toml"));
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            diagnostics.at(
+                &course_file,
+                declared.id.span().start,
+                format!("missing exam file: {EXAMS_FOLDER}/{id}.toml does not exist or cannot be read; it holds the exam's settings, blueprint and questions"),
+            );
+            continue;
+        };
+        let file = SourceFile { path, text };
+        if let Some(compiled) = exam::compile(
+            &file,
+            id,
+            &declared.title,
+            &exam_context,
+            &options.build_salt,
+            &mut diagnostics,
+        ) {
+            files.extend(compiled.files);
+            exams.push(compiled.summary);
+        }
+    }
+    for (id, path) in exam_files(course_directory) {
+        if !course
+            .exams
+            .iter()
+            .any(|declared| declared.id.get_ref() == &id)
+        {
+            diagnostics.at(
+                &SourceFile {
+                    path,
+                    text: String::new(),
+                },
+                0,
+                format!("exam file {EXAMS_FOLDER}/{id}.toml is not declared in course.toml; add an [[exams]] table with id = {id:?} and a title, or remove the file"),
+            );
+        }
+    }
+
     let total_minutes: u32 = modules.iter().map(|module| module.minutes).sum();
     let target = *course.target_minutes.get_ref();
     if total_minutes.abs_diff(target) * 100 > target * MINUTES_TOLERANCE_PERCENT {
@@ -267,14 +394,7 @@ pub fn compile(course_directory: &Path) -> Result<Published, Vec<PublishError>> 
             })
             .collect(),
         modules,
-        exams: course
-            .exams
-            .iter()
-            .map(|exam| ExamSummary {
-                id: exam.id.get_ref().clone(),
-                title: exam.title.clone(),
-            })
-            .collect(),
+        exams,
         completion: CompletionRules {
             all_required_lessons: course.completion.all_required_lessons,
             exams_passed: course
@@ -294,12 +414,27 @@ pub fn compile(course_directory: &Path) -> Result<Published, Vec<PublishError>> 
     Ok(Published { manifest, files })
 }
 
-/// Compiles the course and writes every published file into `output_directory` (created if missing).
+/// Compiles the course with a fresh random build salt and writes every published file
+/// into `output_directory` (created if missing).
 pub fn publish(
     course_directory: &Path,
     output_directory: &Path,
 ) -> Result<Published, Vec<PublishError>> {
-    let published = compile(course_directory)?;
+    publish_with(
+        course_directory,
+        output_directory,
+        &PublishOptions::random(course_directory)?,
+    )
+}
+
+/// Compiles the course with `options` and writes every published file into
+/// `output_directory` (created if missing).
+pub fn publish_with(
+    course_directory: &Path,
+    output_directory: &Path,
+    options: &PublishOptions,
+) -> Result<Published, Vec<PublishError>> {
+    let published = compile_with(course_directory, options)?;
     for (relative, bytes) in &published.files {
         let path: PathBuf = output_directory.join(relative);
         let written = path

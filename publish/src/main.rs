@@ -28,12 +28,13 @@ fn main() -> ExitCode {
         Ok(published) => {
             let manifest = &published.manifest;
             println!(
-                "published {} {}: {} modules, {} lessons, {} minutes, {} files into {}",
+                "published {} {}: {} modules, {} lessons, {} minutes, {} exams, {} files into {}",
                 manifest.id,
                 manifest.version,
                 manifest.modules.len(),
                 manifest.lessons().count(),
                 manifest.total_minutes,
+                manifest.exams.len(),
                 published.files.len(),
                 output_directory.display()
             );

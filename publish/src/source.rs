@@ -33,7 +33,7 @@ pub struct CourseSource {
     /// Modules in learning order.
     #[serde(default)]
     pub modules: Vec<ModuleSource>,
-    /// Exams, referenced by id; their format belongs to the exam engine.
+    /// Exams, referenced by id; each one's settings and bank are in `exams/<id>.toml`.
     #[serde(default)]
     pub exams: Vec<ExamReference>,
     /// What completes the course.
@@ -240,6 +240,13 @@ impl CourseSource {
         let mut exams = IdentifierRegistry::default();
         for exam in &self.exams {
             exams.register_spanned(file, "exam", &exam.id, 0, diagnostics);
+            if exam.title.trim().is_empty() {
+                diagnostics.at(
+                    file,
+                    exam.id.span().start,
+                    format!("exam {:?} has an empty title", exam.id.get_ref()),
+                );
+            }
         }
         for exam in &self.completion.exams_passed {
             if !self

@@ -34,6 +34,28 @@ fn every_planted_error_is_reported_with_its_path_line_and_column() {
         "bad front matter",
         "missing alt text",
         "% off the target",
+        // The exam checks.
+        "missing exam file",
+        "is not declared in course.toml",
+        "bad exam file",
+        "unknown prerequisite",
+        "tests unknown objective",
+        "but the bank has only",
+        "are sure to be left",
+        "names both an objective and a module",
+        "names neither an objective nor a module",
+        "names unknown objective",
+        "names unknown module",
+        "question id \"no-correct\" is used twice",
+        "has no correct option; mark the right one",
+        "has 2 correct options",
+        "does not belong to a true_false question",
+        "has no answer",
+        "has no pairs",
+        "has no explanation",
+        "is not a decimal number",
+        "must be 0 or more",
+        "has unknown type",
     ];
     for kind in kinds {
         assert!(
@@ -57,4 +79,13 @@ fn the_repository_course_compiles_without_problems() {
     );
     assert!(published.files.contains_key(&manifest.search_file));
     assert!(published.files.contains_key(&manifest.glossary_file));
+    let exams: Vec<&str> = manifest.exams.iter().map(|exam| exam.id.as_str()).collect();
+    assert_eq!(exams, ["foundations", "final"]);
+    assert_eq!(manifest.completion.exams_passed, exams);
+    assert!(
+        manifest
+            .exams
+            .iter()
+            .all(|exam| exam.question_count >= 1 && published.files.contains_key(&exam.file))
+    );
 }

@@ -6,6 +6,7 @@ use specialist_core::progress::course_standing;
 use crate::app::continue_route;
 use crate::components::{LessonList, ProgressMeter};
 use crate::platform::location::set_document_title;
+use crate::platform::storage;
 use crate::route::Route;
 use crate::state::{Course, Learner};
 
@@ -57,6 +58,23 @@ pub fn CourseHome() -> impl IntoView {
             }
         })
         .collect_view();
+    let exams = manifest
+        .exams
+        .iter()
+        .map(|exam| {
+            let passed = storage::load_exam_record(&manifest.id, &exam.id).record.passed();
+            view! {
+                <li>
+                    <h3><a href=Route::Exam { id: exam.id.clone() }.href()>{exam.title.clone()}</a></h3>
+                    <p class="module-meta">
+                        {format!("{} questions · {} min · pass mark {} %", exam.question_count, exam.time_limit_minutes, exam.pass_mark_percent)}
+                        {passed.then_some(" · Passed")}
+                    </p>
+                </li>
+            }
+        })
+        .collect_view();
+    let has_exams = !manifest.exams.is_empty();
     view! {
         <section class="course-card" aria-labelledby="course-title">
             <h1 id="course-title">{manifest.title.clone()}</h1>
@@ -78,5 +96,11 @@ pub fn CourseHome() -> impl IntoView {
             <h2 id="outline-title">"Modules"</h2>
             <ol class="module-list">{modules}</ol>
         </section>
+        {has_exams.then(|| view! {
+            <section aria-labelledby="exams-title">
+                <h2 id="exams-title">"Exams"</h2>
+                <ul class="exam-list">{exams}</ul>
+            </section>
+        })}
     }
 }

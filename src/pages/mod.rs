@@ -2,6 +2,7 @@
 //! details go through `crate::platform`.
 
 mod course_home;
+mod exam;
 mod glossary_page;
 mod lesson_page;
 mod module_page;
@@ -9,6 +10,7 @@ mod not_found;
 mod search_page;
 
 pub use course_home::CourseHome;
+pub use exam::{AttemptPage, ExamPage, PracticePage, ResultsPage};
 pub use glossary_page::GlossaryPage;
 pub use lesson_page::LessonPage;
 pub use module_page::ModulePage;

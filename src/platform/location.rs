@@ -86,3 +86,29 @@ pub fn focus_without_scrolling(id: &str) {
         let _ = element.focus_with_options(&options);
     }
 }
+
+/// The accommodation multiplier (percent of the time limit) from the launch link's
+/// `?accommodation=150`; 100 when absent or outside the allowed range.
+pub fn accommodation_percent() -> u32 {
+    let search = web_sys::window()
+        .and_then(|window| window.location().search().ok())
+        .unwrap_or_default();
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("accommodation="))
+        .and_then(|value| value.parse::<u32>().ok())
+        .filter(|percent| {
+            specialist_core::exam::attempt::ACCOMMODATION_RANGE_PERCENT.contains(percent)
+        })
+        .unwrap_or(100)
+}
+
+/// Formats wall-clock milliseconds as the learner's local date and time.
+pub fn local_date_time(wall_milliseconds: i64) -> String {
+    // The value is a whole number of milliseconds, exactly representable as f64.
+    let date =
+        web_sys::js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(wall_milliseconds as f64));
+    date.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED)
+        .into()
+}

@@ -1,6 +1,7 @@
 //! The imperative shell: the only code that touches the browser (web-sys, JS, storage, network).
 //! Pages and components call these functions and never reach for web-sys themselves.
 
+pub mod attempt_lock;
 pub mod download;
 pub mod fetch;
 pub mod lesson_dom;

@@ -6,6 +6,8 @@
 //! can download it.
 
 use serde::Serialize;
+use serde::de::DeserializeOwned;
+use specialist_core::exam::attempt::{Attempt, EXAM_RECORD_SCHEMA, ExamRecord};
 use specialist_core::progress::{PROGRESS_SCHEMA, Progress};
 use web_sys::js_sys::JSON;
 
@@ -40,10 +42,23 @@ pub struct Unreadable {
     pub raw: String,
 }
 
-fn parse(course: &str, raw: &str) -> Result<Progress, String> {
+fn parse_json<T: DeserializeOwned>(raw: &str) -> Result<T, String> {
     let value = JSON::parse(raw).map_err(|_| "the saved data is not valid JSON".to_string())?;
-    let progress: Progress = serde_wasm_bindgen::from_value(value)
-        .map_err(|error| format!("the saved data has an unexpected shape ({error})"))?;
+    serde_wasm_bindgen::from_value(value)
+        .map_err(|error| format!("the saved data has an unexpected shape ({error})"))
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String, String> {
+    let value = value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|error| format!("the data could not be encoded: {error}"))?;
+    Ok(JSON::stringify(&value)
+        .map_err(|_| "the data could not be encoded".to_string())?
+        .into())
+}
+
+fn parse(course: &str, raw: &str) -> Result<Progress, String> {
+    let progress: Progress = parse_json(raw)?;
     if progress.schema != PROGRESS_SCHEMA {
         return Err(format!(
             "the saved data uses schema {}, this version reads schema {PROGRESS_SCHEMA}",
@@ -99,12 +114,7 @@ pub fn load(course: &str) -> Loaded {
 
 /// Saves progress; an error says why it could not be saved (quota, storage disabled).
 pub fn save(progress: &Progress) -> Result<(), String> {
-    let value = progress
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|error| format!("progress could not be encoded: {error}"))?;
-    let text: String = JSON::stringify(&value)
-        .map_err(|_| "progress could not be encoded".to_string())?
-        .into();
+    let text = to_json(progress)?;
     storage()?
         .set_item(&progress_key(&progress.course), &text)
         .map_err(|_| "the browser refused to store progress (storage full or disabled)".to_string())
@@ -115,4 +125,97 @@ pub fn discard_unreadable(course: &str) {
     if let Ok(storage) = storage() {
         let _ = storage.remove_item(&unreadable_key(course));
     }
+}
+
+fn exam_key(course: &str, exam: &str) -> String {
+    format!("specialist.{course}.exam.{exam}")
+}
+
+/// What loading an exam's record found.
+pub struct LoadedRecord {
+    /// The record to continue with (empty when nothing readable was stored).
+    pub record: ExamRecord,
+    /// Stored data that could not be read; it is kept under a separate key.
+    pub unreadable: Option<Unreadable>,
+}
+
+/// Loads the saved attempts at `exam`. Unreadable data is moved aside, as for progress.
+pub fn load_exam_record(course: &str, exam: &str) -> LoadedRecord {
+    let empty = || ExamRecord::new(course, exam);
+    let key = exam_key(course, exam);
+    let Some(raw) = storage()
+        .ok()
+        .and_then(|storage| storage.get_item(&key).ok().flatten())
+    else {
+        return LoadedRecord {
+            record: empty(),
+            unreadable: None,
+        };
+    };
+    let parsed = parse_json::<ExamRecord>(&raw).and_then(|record| {
+        if record.schema != EXAM_RECORD_SCHEMA {
+            Err(format!(
+                "the saved attempts use schema {}, this version reads schema {EXAM_RECORD_SCHEMA}",
+                record.schema
+            ))
+        } else if record.course != course || record.exam != exam {
+            Err(format!(
+                "the saved attempts belong to exam {:?} of course {:?}",
+                record.exam, record.course
+            ))
+        } else {
+            Ok(record)
+        }
+    });
+    match parsed {
+        Ok(record) => LoadedRecord {
+            record,
+            unreadable: None,
+        },
+        Err(reason) => {
+            if let Ok(storage) = storage() {
+                let _ = storage.set_item(&format!("{key}.unreadable"), &raw);
+                let _ = storage.remove_item(&key);
+            }
+            LoadedRecord {
+                record: empty(),
+                unreadable: Some(Unreadable { reason, raw }),
+            }
+        }
+    }
+}
+
+/// Saves an exam's record; an error says why it could not be saved.
+pub fn save_exam_record(record: &ExamRecord) -> Result<(), String> {
+    let text = to_json(record)?;
+    storage()?
+        .set_item(&exam_key(&record.course, &record.exam), &text)
+        .map_err(|_| {
+            "the browser refused to store your answers (storage full or disabled)".to_string()
+        })
+}
+
+fn practice_key(course: &str, exam: &str) -> String {
+    format!("specialist.{course}.practice.{exam}")
+}
+
+/// The saved practice set at `exam`; unreadable practice is simply started afresh (it never counts).
+pub fn load_practice(course: &str, exam: &str) -> Option<Attempt> {
+    storage()
+        .ok()?
+        .get_item(&practice_key(course, exam))
+        .ok()
+        .flatten()
+        .and_then(|raw| parse_json(&raw).ok())
+}
+
+/// Saves the practice set at `exam`.
+pub fn save_practice(course: &str, attempt: &Attempt) -> Result<(), String> {
+    let text = to_json(attempt)?;
+    storage()?
+        .set_item(&practice_key(course, &attempt.exam), &text)
+        .map_err(|_| {
+            "the browser refused to store your practice answers (storage full or disabled)"
+                .to_string()
+        })
 }

@@ -92,18 +92,21 @@ fn run_suites(root: &Path, tally: &mut Tally) {
     ]);
     let hint = Some(describe(&clippy));
     tally.check("cargo clippy", command::run("clippy", &mut clippy, hint));
-    cargo_tests(tally);
 
+    // The bundle is built before the cargo tests, so that the tests which inspect what
+    // ships (sealed exam files) read the real bundle rather than a fresh publish.
     let bundle = match bundle::build_release(root) {
         Ok(bundle) => bundle,
         Err(failure) => {
             tally.check("release bundle", Err(failure));
+            cargo_tests(tally, None);
             tally.add("playwright", 0, 1, "not run: no bundle");
             return;
         }
     };
     tally.check("release bundle", Ok(()));
     bundle::print_sizes(&bundle);
+    cargo_tests(tally, Some(&bundle));
 
     let servers = server::build(root, server::Profile::Debug).and_then(|binary| {
         let data = std::env::temp_dir().join(format!("specialist-e2e-{}", std::process::id()));
@@ -155,11 +158,15 @@ fn parse_cargo_test_results(output: &str) -> (u64, u64, u64) {
     totals
 }
 
-fn cargo_tests(tally: &mut Tally) {
+/// Runs every cargo test; `bundle` (when built) is handed to the tests that inspect it.
+fn cargo_tests(tally: &mut Tally, bundle: Option<&Path>) {
     let mut cargo = Command::new("cargo");
     cargo
         .args(["test", "--workspace", "--locked"])
         .stdout(Stdio::piped());
+    if let Some(bundle) = bundle {
+        cargo.env("SPECIALIST_BUNDLE", bundle);
+    }
     let Ok(mut child) = cargo.spawn() else {
         tally.add("cargo test", 0, 1, "could not start cargo");
         return;

@@ -75,6 +75,12 @@ impl ExamClock {
         self.limit_milliseconds
     }
 
+    /// The wall-clock deadline fixed at start, milliseconds since the epoch.
+    pub fn deadline_wall_milliseconds(&self) -> i64 {
+        self.started_wall_milliseconds
+            .saturating_add(i64::try_from(self.limit_milliseconds).unwrap_or(i64::MAX))
+    }
+
     /// The elapsed time kept so far.
     pub fn elapsed_milliseconds(&self) -> u64 {
         self.elapsed_milliseconds
@@ -101,7 +107,7 @@ impl ExamClock {
         .unwrap_or(0);
         let (candidate, jump) = match self.last {
             // Same page load: the monotonic clock measures what passed; the wall clock may
-            // add time the monotonic clock missed (sleep), never take any away.
+            // add time the monotonic clock missed, never take any away.
             Some(last) if reading.monotonic_milliseconds >= last.monotonic_milliseconds => {
                 let monotonic_delta = reading.monotonic_milliseconds - last.monotonic_milliseconds;
                 let wall_delta = reading
@@ -117,9 +123,11 @@ impl ExamClock {
                 } else {
                     None
                 };
-                let wall_delta_forward = u64::try_from(wall_delta).unwrap_or(0);
+                // Time the monotonic clock missed (sleep) counts up to where the wall clock
+                // says the attempt is; a wall clock restored after being moved back so
+                // catches up without charging the learner twice.
                 (
-                    self.elapsed_milliseconds + monotonic_delta.max(wall_delta_forward),
+                    (self.elapsed_milliseconds + monotonic_delta).max(wall_elapsed),
                     jump,
                 )
             }

@@ -177,6 +177,8 @@ pub struct AttemptResult {
     pub overall: Tally,
     /// The score in basis points.
     pub score_basis_points: u32,
+    /// The pass mark in basis points, as it was when graded.
+    pub pass_mark_basis_points: u32,
     /// Whether the score reaches the pass mark.
     pub passed: bool,
     /// Per objective id.
@@ -185,47 +187,79 @@ pub struct AttemptResult {
     pub modules: BTreeMap<String, Tally>,
     /// Ids of the questions answered wrong (or not at all), in attempt order.
     pub wrong: Vec<String>,
+    /// Milliseconds of the time limit used.
+    pub elapsed_milliseconds: u64,
 }
 
-/// Grades an attempt: each question right or wrong, the score in basis points, pass when
-/// the score reaches `pass_mark_percent`, and the breakdown by objective and module.
-pub fn grade_attempt<'a>(
-    questions: &[GradedQuestion<'a>],
-    responses: &BTreeMap<String, Response>,
+/// One question's verdict, as [`tally_attempt`] needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mark<'a> {
+    /// The question id.
+    pub id: &'a str,
+    /// The objective it tests.
+    pub objective: &'a str,
+    /// The module owning that objective.
+    pub module: &'a str,
+    /// Whether the response was right.
+    pub correct: bool,
+}
+
+/// Adds up verdicts: the score in basis points, pass when the score reaches
+/// `pass_mark_percent`, and the breakdown by objective and module.
+pub fn tally_attempt(
+    marks: &[Mark<'_>],
     pass_mark_percent: u32,
+    elapsed_milliseconds: u64,
 ) -> AttemptResult {
     let mut result = AttemptResult {
         overall: Tally::default(),
         score_basis_points: 0,
+        pass_mark_basis_points: pass_mark_percent * 100,
         passed: false,
         objectives: BTreeMap::new(),
         modules: BTreeMap::new(),
         wrong: Vec::new(),
+        elapsed_milliseconds,
     };
-    for question in questions {
-        let right = is_correct(question.key, responses.get(question.id));
+    for mark in marks {
         for tally in [
             &mut result.overall,
             result
                 .objectives
-                .entry(question.objective.to_string())
+                .entry(mark.objective.to_string())
                 .or_default(),
-            result
-                .modules
-                .entry(question.module.to_string())
-                .or_default(),
+            result.modules.entry(mark.module.to_string()).or_default(),
         ] {
             tally.total += 1;
-            tally.correct += u32::from(right);
+            tally.correct += u32::from(mark.correct);
         }
-        if !right {
-            result.wrong.push(question.id.to_string());
+        if !mark.correct {
+            result.wrong.push(mark.id.to_string());
         }
     }
     result.score_basis_points = result.overall.basis_points();
     result.passed =
-        result.overall.total > 0 && result.score_basis_points >= pass_mark_percent * 100;
+        result.overall.total > 0 && result.score_basis_points >= result.pass_mark_basis_points;
     result
+}
+
+/// Grades an attempt against plaintext keys (the server's re-grade and the tests);
+/// the app grades against sealed keys through [`super::published::grade`].
+pub fn grade_attempt(
+    questions: &[GradedQuestion<'_>],
+    responses: &BTreeMap<String, Response>,
+    pass_mark_percent: u32,
+) -> AttemptResult {
+    let marks: Vec<Mark<'_>> = questions
+        .iter()
+        .map(|question| Mark {
+            id: question.id,
+            objective: question.objective,
+            module: question.module,
+            correct: is_correct(question.key, responses.get(question.id)),
+        })
+        .collect();
+    tally_attempt(&marks, pass_mark_percent, 0)
 }
 
 #[cfg(test)]

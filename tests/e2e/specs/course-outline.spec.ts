@@ -4,10 +4,12 @@ import { test, expect, rootUrl, subPathUrl, type Page } from './fixtures';
 
 const COURSE_TITLE = 'Environmental Sustainability Specialization';
 const MODULES = ['Sustainability in the technology business', 'Measuring carbon'];
+const EXAMS = ['Foundations check', 'Final exam'];
 
 async function expectCourseHome(page: Page) {
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(COURSE_TITLE);
-  await expect(page.getByRole('heading', { level: 3 })).toHaveText(MODULES);
+  await expect(page.getByRole('region', { name: 'Modules' }).getByRole('heading', { level: 3 })).toHaveText(MODULES);
+  await expect(page.getByRole('region', { name: 'Exams' }).getByRole('heading', { level: 3 })).toHaveText(EXAMS);
   await expect(page).toHaveTitle(COURSE_TITLE);
 }
 
