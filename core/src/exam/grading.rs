@@ -50,8 +50,10 @@ pub enum AnswerKey {
 }
 
 /// What the learner answered, by type (indexes are bank indexes, not display positions).
+/// Externally tagged (`{"choices":{…}}`): an internally tagged enum costs the app several
+/// KB of wasm to deserialize.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "type")]
+#[serde(rename_all = "snake_case")]
 pub enum Response {
     /// Chosen options (single choice, multiple response).
     Choices {

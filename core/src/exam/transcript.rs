@@ -34,9 +34,10 @@ impl SubmitReason {
     }
 }
 
-/// What happened.
+/// What happened. Saved externally tagged (`{"clock_jump":{…}}`), which deserializes with
+/// far less wasm than an internally tagged enum; the hashed form is [`TranscriptEvent::canonical_bytes`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "type")]
+#[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// The attempt began.
     Started {
