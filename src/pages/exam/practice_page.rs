@@ -98,7 +98,9 @@ fn Practice(
         })
     });
     let screen = move || {
-        shown.track();
+        // `get`, not `track`: tracking a memo that was never read leaves it without
+        // sources, so it would never tell this screen that the question changed.
+        let _ = shown.get();
         let attempt = practice.get_untracked()?;
         let total = attempt.questions.len();
         let position = attempt.current.min(total.saturating_sub(1));
@@ -134,8 +136,8 @@ fn Practice(
             <p class="question-actions">
                 <button type="button" on:click=check disabled=move || response.with(Option::is_none)>"Check answer"</button>
                 <span class="spacer"></span>
-                <button type="button" class="secondary" disabled=position == 0 on:click=move |_| go_to(position.saturating_sub(1))>"Previous"</button>
-                <button type="button" class="secondary" disabled=position + 1 >= total on:click=move |_| go_to(position + 1)>"Next"</button>
+                <button type="button" class="secondary" disabled={position == 0} on:click=move |_| go_to(position.saturating_sub(1))>"Previous"</button>
+                <button type="button" class="secondary" disabled={position + 1 >= total} on:click=move |_| go_to(position + 1)>"Next"</button>
             </p>
             <p class="practice-feedback" role="status" class:right=move || checked.get() == Some(true)>
                 {move || match checked.get() {

@@ -416,12 +416,14 @@ test('practice gives a verdict per answer, keeps no timer and never counts as an
   await page.getByRole('link', { name: 'Practise' }).click();
   await expect(page.getByRole('heading', { name: /^Practice question 1 of 4$/ })).toBeVisible();
   await expect(page.getByRole('timer')).toHaveCount(0);
-  await answerCurrent(page, false, true);
-  await page.getByRole('button', { name: 'Check answer' }).click();
-  await expect(page.locator('.practice-feedback')).toHaveText(/^Not quite/);
   await answerCurrent(page, true, true);
   await page.getByRole('button', { name: 'Check answer' }).click();
   await expect(page.locator('.practice-feedback')).toHaveText('Right.');
+  await page.getByRole('button', { name: 'Next', exact: true }).click();
+  await expect(page.getByRole('heading', { name: /^Practice question 2 of 4$/ })).toBeVisible();
+  await answerCurrent(page, false, true);
+  await page.getByRole('button', { name: 'Check answer' }).click();
+  await expect(page.locator('.practice-feedback')).toHaveText(/^Not quite/);
   // The set survives a reload, and the exam still has every attempt left.
   const first = await currentQuestionId(page);
   await page.reload();
@@ -429,5 +431,28 @@ test('practice gives a verdict per answer, keeps no timer and never counts as an
   await page.getByRole('link', { name: 'Back to the exam' }).click();
   await expect(page.getByText('0 of 3 used')).toBeVisible();
   await expect(page.getByRole('button', { name: 'Start attempt 1 of 3' })).toBeVisible();
+  expect(problems).toEqual([]);
+});
+
+test('the timer announces 10, 5 and 1 minutes and 30 seconds left, warns near the end, and submits at zero', async ({ page, problems }) => {
+  await startAttempt(page);
+  await answerCurrent(page, true);
+  const announcer = page.locator('[aria-live="polite"]').filter({ hasText: /left\.$/ });
+  await expect(page.getByRole('timer')).toHaveAttribute('aria-live', 'off');
+  await page.clock.runFor(2_000);
+  await expect(announcer).toHaveText('10 minutes left.');
+  await page.clock.runFor(5 * 60_000);
+  await expect(announcer).toHaveText('5 minutes left.');
+  await expect(page.locator('.timer-box')).not.toHaveClass(/timer-warning/);
+  await page.clock.runFor(4 * 60_000);
+  await expect(announcer).toHaveText('1 minute left.');
+  await expect(page.locator('.timer-box')).toHaveClass(/timer-warning/);
+  await page.clock.runFor(31_000);
+  await expect(announcer).toHaveText('30 seconds left.');
+  // The visible tab submits the moment time is up, with the answer it held.
+  await page.clock.runFor(30_000);
+  await expect(page.getByRole('alert').filter({ hasText: 'Time is up' })).toBeVisible();
+  await expect(page.locator('.result-verdict')).toContainText('1 of 4 right');
+  expect((await savedAttempt(page)).submission.reason).toBe('deadline');
   expect(problems).toEqual([]);
 });
