@@ -162,7 +162,8 @@ fn parse_cargo_test_results(output: &str) -> (u64, u64, u64) {
 fn cargo_tests(tally: &mut Tally, bundle: Option<&Path>) {
     let mut cargo = Command::new("cargo");
     cargo
-        .args(["test", "--workspace", "--locked"])
+        // Every crate's tests run even when one fails, so the count covers them all.
+        .args(["test", "--workspace", "--locked", "--no-fail-fast"])
         .stdout(Stdio::piped());
     if let Some(bundle) = bundle {
         cargo.env("SPECIALIST_BUNDLE", bundle);

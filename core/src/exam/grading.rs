@@ -121,8 +121,9 @@ pub fn is_correct(key: &AnswerKey, response: Option<&Response>) -> bool {
         return false;
     };
     match (key, response) {
+        // Chosen options are a set: choosing the same option twice is choosing it once.
         (AnswerKey::SingleChoice { correct }, Response::Choices { chosen }) => {
-            chosen.as_slice() == [*correct]
+            !chosen.is_empty() && chosen.iter().all(|option| option == correct)
         }
         (AnswerKey::MultipleResponse { correct }, Response::Choices { chosen }) => {
             let mut expected = correct.clone();
@@ -284,6 +285,10 @@ mod tests {
             "two answers to a single choice"
         );
         assert!(!is_correct(&key, Some(&choices(&[]))), "empty");
+        assert!(
+            is_correct(&key, Some(&choices(&[2, 2]))),
+            "the same option twice is one choice"
+        );
         assert!(!is_correct(&key, None), "unanswered");
         assert!(
             !is_correct(&key, Some(&Response::Boolean { value: true })),
