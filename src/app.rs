@@ -15,9 +15,9 @@ use crate::platform::{self, location, time};
 use crate::route::Route;
 use crate::state::{Course, Glossary, Learner};
 
-/// Why the course could not be shown.
+/// Why a document the app needs (the manifest, an exam) could not be shown, in words.
 #[derive(Debug, Clone)]
-struct LoadError(String);
+pub struct LoadError(pub String);
 
 impl std::fmt::Display for LoadError {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -13,7 +13,7 @@ use std::ops::RangeInclusive;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use specialist_core::exam::assembly::{BlueprintRule, Scope};
-use specialist_core::exam::grading::{AnswerKey, NUMERIC_SCALE, Response, parse_decimal};
+use specialist_core::exam::grading::{AnswerKey, NUMERIC_SCALE, parse_decimal};
 use specialist_core::exam::published::{
     EXAM_FORMAT, ExamOption, PublishedExam, PublishedQuestion, QuestionKind, QuestionReview,
     ReviewPolicy, SealedReview,
@@ -337,7 +337,7 @@ pub fn compile(
             // The right response ships only when the policy shows it, so that a review
             // of explanations alone never carries the answers.
             response: if review.correct_answers {
-                right_response(&key).encode()
+                key.right_response().encode()
             } else {
                 String::new()
             },
@@ -547,26 +547,6 @@ fn seal_question(
         seal: seal(&key, &salt[..16]),
     };
     (published, key)
-}
-
-/// The one response that is right for `key`, as a learner would give it.
-fn right_response(key: &AnswerKey) -> Response {
-    match key {
-        AnswerKey::SingleChoice { correct } => Response::Choices {
-            chosen: vec![*correct],
-        },
-        AnswerKey::MultipleResponse { correct } => Response::Choices {
-            chosen: correct.clone(),
-        },
-        AnswerKey::TrueFalse { correct } => Response::Boolean { value: *correct },
-        AnswerKey::Ordering { order } => Response::Order {
-            order: order.clone(),
-        },
-        AnswerKey::Matching { pairs } => Response::Pairs {
-            pairs: pairs.clone(),
-        },
-        AnswerKey::Numeric { value, .. } => Response::Number { value: *value },
-    }
 }
 
 /// Checks the parts of one exam file, rendering its Markdown as it goes.

@@ -41,11 +41,27 @@ extern "C" {
     fn claim_attempt(name: &str, changed: &Closure<dyn FnMut(bool)>) -> web_sys::js_sys::Function;
 }
 
-/// Claims the attempt `name` for this tab. `holds` becomes `Some(true)` while this tab
-/// holds it and `Some(false)` while another does; the claim ends with the reactive owner.
-pub fn claim(name: &str, holds: RwSignal<Option<bool>>) {
+/// Who may change an attempt, as far as this tab knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Holding {
+    /// Waiting to learn whether this tab may change the attempt.
+    Unknown,
+    /// This tab holds the attempt.
+    Mine,
+    /// Another tab holds it.
+    Elsewhere,
+}
+
+/// Claims the attempt `name` for this tab and returns who holds it, updated as that
+/// changes; the claim ends with the reactive owner.
+pub fn claim(name: &str) -> ReadSignal<Holding> {
+    let (holding, set_holding) = signal(Holding::Unknown);
     let changed = Closure::<dyn FnMut(bool)>::new(move |mine: bool| {
-        holds.try_set(Some(mine));
+        set_holding.try_set(if mine {
+            Holding::Mine
+        } else {
+            Holding::Elsewhere
+        });
     });
     let release = claim_attempt(name, &changed);
     let kept = StoredValue::new_local((changed, release));
@@ -54,4 +70,5 @@ pub fn claim(name: &str, holds: RwSignal<Option<bool>>) {
             let _ = release.call0(&JsValue::NULL);
         });
     });
+    holding
 }

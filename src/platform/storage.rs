@@ -57,6 +57,35 @@ fn to_json<T: Serialize>(value: &T) -> Result<String, String> {
         .into())
 }
 
+/// Reads `key` through `parse`. Data that `parse` refuses is moved to `aside_key` (so the
+/// next save cannot overwrite it) and returned as unreadable; nothing stored is `Ok(None)`.
+fn read_or_set_aside<T>(
+    storage: &web_sys::Storage,
+    key: &str,
+    aside_key: &str,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<Option<T>, Unreadable> {
+    let Some(raw) = storage.get_item(key).ok().flatten() else {
+        return Ok(None);
+    };
+    match parse(&raw) {
+        Ok(value) => Ok(Some(value)),
+        Err(reason) => {
+            let _ = storage.set_item(aside_key, &raw);
+            let _ = storage.remove_item(key);
+            Err(Unreadable { reason, raw })
+        }
+    }
+}
+
+/// Writes `value` as JSON under `key`; `refused` says what could not be stored.
+fn write<T: Serialize>(key: &str, value: &T, refused: &str) -> Result<(), String> {
+    let text = to_json(value)?;
+    storage()?
+        .set_item(key, &text)
+        .map_err(|_| format!("the browser refused to store {refused} (storage full or disabled)"))
+}
+
 fn parse(course: &str, raw: &str) -> Result<Progress, String> {
     let progress: Progress = parse_json(raw)?;
     if progress.schema != PROGRESS_SCHEMA {
@@ -84,40 +113,34 @@ pub fn load(course: &str) -> Loaded {
             unreadable: None,
         };
     };
-    let kept_aside = storage.get_item(&unreadable_key(course)).ok().flatten();
-    let stored = storage.get_item(&progress_key(course)).ok().flatten();
-    match stored.map(|raw| parse(course, &raw).map_err(|reason| Unreadable { reason, raw })) {
-        Some(Ok(progress)) => Loaded {
-            progress,
-            unreadable: kept_aside.map(|raw| Unreadable {
-                reason: "earlier saved data could not be read".into(),
-                raw,
-            }),
+    let kept_aside = storage
+        .get_item(&unreadable_key(course))
+        .ok()
+        .flatten()
+        .map(|raw| Unreadable {
+            reason: "earlier saved data could not be read".into(),
+            raw,
+        });
+    match read_or_set_aside(
+        &storage,
+        &progress_key(course),
+        &unreadable_key(course),
+        |raw| parse(course, raw),
+    ) {
+        Ok(progress) => Loaded {
+            progress: progress.unwrap_or_else(fresh),
+            unreadable: kept_aside,
         },
-        Some(Err(unreadable)) => {
-            let _ = storage.set_item(&unreadable_key(course), &unreadable.raw);
-            let _ = storage.remove_item(&progress_key(course));
-            Loaded {
-                progress: fresh(),
-                unreadable: Some(unreadable),
-            }
-        }
-        None => Loaded {
+        Err(unreadable) => Loaded {
             progress: fresh(),
-            unreadable: kept_aside.map(|raw| Unreadable {
-                reason: "earlier saved data could not be read".into(),
-                raw,
-            }),
+            unreadable: Some(unreadable),
         },
     }
 }
 
 /// Saves progress; an error says why it could not be saved (quota, storage disabled).
 pub fn save(progress: &Progress) -> Result<(), String> {
-    let text = to_json(progress)?;
-    storage()?
-        .set_item(&progress_key(&progress.course), &text)
-        .map_err(|_| "the browser refused to store progress (storage full or disabled)".to_string())
+    write(&progress_key(&progress.course), progress, "progress")
 }
 
 /// Forgets the unreadable data once the learner has dismissed it.
@@ -141,18 +164,9 @@ pub struct LoadedRecord {
 
 /// Loads the saved attempts at `exam`. Unreadable data is moved aside, as for progress.
 pub fn load_exam_record(course: &str, exam: &str) -> LoadedRecord {
-    let empty = || ExamRecord::new(course, exam);
     let key = exam_key(course, exam);
-    let Some(raw) = storage()
-        .ok()
-        .and_then(|storage| storage.get_item(&key).ok().flatten())
-    else {
-        return LoadedRecord {
-            record: empty(),
-            unreadable: None,
-        };
-    };
-    let parsed = parse_json::<ExamRecord>(&raw).and_then(|record| {
+    let parse = |raw: &str| {
+        let record: ExamRecord = parse_json(raw)?;
         if record.schema != EXAM_RECORD_SCHEMA {
             Err(format!(
                 "the saved attempts use schema {}, this version reads schema {EXAM_RECORD_SCHEMA}",
@@ -166,33 +180,29 @@ pub fn load_exam_record(course: &str, exam: &str) -> LoadedRecord {
         } else {
             Ok(record)
         }
+    };
+    let read = storage().map_or(Ok(None), |storage| {
+        read_or_set_aside(&storage, &key, &format!("{key}.unreadable"), parse)
     });
-    match parsed {
+    match read {
         Ok(record) => LoadedRecord {
-            record,
+            record: record.unwrap_or_else(|| ExamRecord::new(course, exam)),
             unreadable: None,
         },
-        Err(reason) => {
-            if let Ok(storage) = storage() {
-                let _ = storage.set_item(&format!("{key}.unreadable"), &raw);
-                let _ = storage.remove_item(&key);
-            }
-            LoadedRecord {
-                record: empty(),
-                unreadable: Some(Unreadable { reason, raw }),
-            }
-        }
+        Err(unreadable) => LoadedRecord {
+            record: ExamRecord::new(course, exam),
+            unreadable: Some(unreadable),
+        },
     }
 }
 
 /// Saves an exam's record; an error says why it could not be saved.
 pub fn save_exam_record(record: &ExamRecord) -> Result<(), String> {
-    let text = to_json(record)?;
-    storage()?
-        .set_item(&exam_key(&record.course, &record.exam), &text)
-        .map_err(|_| {
-            "the browser refused to store your answers (storage full or disabled)".to_string()
-        })
+    write(
+        &exam_key(&record.course, &record.exam),
+        record,
+        "your answers",
+    )
 }
 
 fn practice_key(course: &str, exam: &str) -> String {
@@ -211,11 +221,9 @@ pub fn load_practice(course: &str, exam: &str) -> Option<Attempt> {
 
 /// Saves the practice set at `exam`.
 pub fn save_practice(course: &str, attempt: &Attempt) -> Result<(), String> {
-    let text = to_json(attempt)?;
-    storage()?
-        .set_item(&practice_key(course, &attempt.exam), &text)
-        .map_err(|_| {
-            "the browser refused to store your practice answers (storage full or disabled)"
-                .to_string()
-        })
+    write(
+        &practice_key(course, &attempt.exam),
+        attempt,
+        "your practice answers",
+    )
 }

@@ -63,12 +63,7 @@ impl ExamRecord {
 
     /// Whether a graded attempt passed.
     pub fn passed(&self) -> bool {
-        self.attempts.iter().any(|attempt| {
-            attempt
-                .submission
-                .as_ref()
-                .is_some_and(|submission| submission.result.passed)
-        })
+        self.attempts.iter().any(Attempt::passed)
     }
 }
 
@@ -163,6 +158,13 @@ impl Attempt {
     /// Whether the attempt is still open.
     pub fn is_open(&self) -> bool {
         self.submission.is_none()
+    }
+
+    /// Whether the attempt was submitted with a passing score.
+    pub fn passed(&self) -> bool {
+        self.submission
+            .as_ref()
+            .is_some_and(|submission| submission.result.passed)
     }
 
     /// The id of the question shown.
@@ -402,10 +404,7 @@ pub fn availability(
         .iter()
         .filter_map(|attempt| attempt.submission.as_ref())
         .collect();
-    if submissions
-        .iter()
-        .any(|submission| submission.result.passed)
-    {
+    if attempts.iter().any(Attempt::passed) {
         return Availability::Passed;
     }
     if !missing.is_empty() {

@@ -112,10 +112,10 @@ impl AnswerKey {
         }
     }
 
-    /// The canonical form of the one right response (a right multiple response is the
-    /// set of right options, in any order).
-    pub fn canonical(&self) -> String {
-        let response = match self {
+    /// The one right response, as a learner would give it (a right multiple response is
+    /// the set of right options, in any order).
+    pub fn right_response(&self) -> Response {
+        match self {
             Self::SingleChoice { correct } => Response::Choices {
                 chosen: vec![*correct],
             },
@@ -130,8 +130,12 @@ impl AnswerKey {
                 pairs: pairs.clone(),
             },
             Self::Numeric { value, .. } => Response::Number { value: *value },
-        };
-        response.canonical(self.grid().as_ref())
+        }
+    }
+
+    /// The canonical form of the right response, which the seal hashes.
+    pub fn canonical(&self) -> String {
+        self.right_response().canonical(self.grid().as_ref())
     }
 }
 

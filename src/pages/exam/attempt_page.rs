@@ -14,8 +14,9 @@ use specialist_core::exam::transcript::SubmitReason;
 
 use super::ExamLoader;
 use super::question_view::QuestionView;
+use crate::platform::attempt_lock::{self, Holding};
 use crate::platform::location::{focus_element, navigate, set_document_title};
-use crate::platform::{attempt_lock, storage, time};
+use crate::platform::{storage, time};
 use crate::route::Route;
 use crate::state::Course;
 
@@ -31,17 +32,6 @@ pub fn AttemptPage(
     view! { <ExamLoader id render=|exam| view! { <AttemptRunner exam/> }/> }
 }
 
-/// Where the saved attempt stands, for what the page shows.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Holding {
-    /// Waiting to learn whether this tab may change the attempt.
-    Unknown,
-    /// This tab holds the attempt.
-    Mine,
-    /// Another tab holds it.
-    Elsewhere,
-}
-
 /// Runs the open attempt at `exam`, if there is one.
 #[component]
 fn AttemptRunner(
@@ -54,13 +44,7 @@ fn AttemptRunner(
     let exam_id = exam.id.clone();
     let exam = StoredValue::new(exam);
     let record = RwSignal::new(storage::load_exam_record(&course_id, &exam_id).record);
-    let holds = RwSignal::new(None::<bool>);
-    attempt_lock::claim(&format!("specialist.{course_id}.exam.{exam_id}"), holds);
-    let holding = Memo::new(move |_| match holds.get() {
-        None => Holding::Unknown,
-        Some(true) => Holding::Mine,
-        Some(false) => Holding::Elsewhere,
-    });
+    let holding = attempt_lock::claim(&format!("specialist.{course_id}.exam.{exam_id}"));
     let save_error = RwSignal::new(None::<String>);
     let remaining = RwSignal::new(None::<u64>);
     let announcement = RwSignal::new(String::new());
@@ -72,19 +56,6 @@ fn AttemptRunner(
     let attempt = Memo::new(move |_| record.with(|record| record.attempts.last().cloned()));
     let open =
         Memo::new(move |_| attempt.with(|attempt| attempt.as_ref().is_some_and(Attempt::is_open)));
-
-    // When an attempt ends, the results page takes over.
-    let show_results = move |record: &ExamRecord| {
-        if let Some(attempt) = record.attempts.last()
-            && let Some(submission) = &attempt.submission
-        {
-            navigate(&Route::Results {
-                id: attempt.exam.clone(),
-                number: attempt.number,
-                timed_out: submission.reason != SubmitReason::Manual,
-            });
-        }
-    };
 
     // Applies `change` to the open attempt, saves, and only then shows the result.
     let commit = move |change: &dyn Fn(&mut Attempt, &PublishedExam, ClockReading)| {
@@ -103,16 +74,14 @@ fn AttemptRunner(
             Err(error) => save_error.set(Some(error)),
         }
         remaining.set(Some(left));
-        let ended = next
-            .attempts
-            .last()
-            .is_some_and(|attempt| !attempt.is_open());
-        if ended {
+        let results = results_route(&next);
+        if results.is_some() {
             ended_here.set(true);
         }
-        record.set(next.clone());
-        if ended {
-            show_results(&next);
+        record.set(next);
+        // When the attempt ends, the results page takes over.
+        if let Some(results) = results {
+            navigate(&results);
         }
     };
 
@@ -343,6 +312,17 @@ fn AttemptRunner(
             {body}
         </article>
     }
+}
+
+/// The results page of the last attempt in `record`, once it is submitted.
+fn results_route(record: &ExamRecord) -> Option<Route> {
+    let attempt = record.attempts.last()?;
+    let submission = attempt.submission.as_ref()?;
+    Some(Route::Results {
+        id: attempt.exam.clone(),
+        number: attempt.number,
+        timed_out: submission.reason != SubmitReason::Manual,
+    })
 }
 
 /// The grid of question buttons: answered, unanswered, flagged, current.

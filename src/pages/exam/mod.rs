@@ -18,28 +18,17 @@ pub use exam_page::ExamPage;
 pub use practice_page::PracticePage;
 pub use results_page::ResultsPage;
 
+use crate::app::LoadError;
 use crate::pages::NotFound;
 use crate::platform::fetch;
 use crate::state::Course;
 
-/// Why an exam could not be shown.
-#[derive(Debug, Clone)]
-struct ExamLoadError(String);
-
-impl std::fmt::Display for ExamLoadError {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ExamLoadError {}
-
-async fn load_exam(file: String) -> Result<Arc<PublishedExam>, ExamLoadError> {
+async fn load_exam(file: String) -> Result<Arc<PublishedExam>, LoadError> {
     let exam: PublishedExam = fetch::fetch_json(&format!("{COURSE_FOLDER}{file}"))
         .await
-        .map_err(|error| ExamLoadError(error.to_string()))?;
+        .map_err(|error| LoadError(error.to_string()))?;
     if exam.format != EXAM_FORMAT {
-        return Err(ExamLoadError(format!(
+        return Err(LoadError(format!(
             "{file} uses exam format {}, this version reads format {EXAM_FORMAT}; reload to get the matching version",
             exam.format
         )));
@@ -84,7 +73,7 @@ where
                     let render = render.clone();
                     Suspend::new(async move {
                         let exam = exam.await?;
-                        Ok::<_, ExamLoadError>(render(exam))
+                        Ok::<_, LoadError>(render(exam))
                     })
                 }}
             </ErrorBoundary>

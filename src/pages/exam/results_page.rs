@@ -35,9 +35,13 @@ pub fn ResultsPage(
     view! { <ExamLoader id render=move |exam| view! { <Results exam number timed_out/> }/> }
 }
 
-/// Fetches and opens the sealed review file.
+/// Fetches and opens the sealed review file, when the policy shows any of it.
 async fn open_review(exam: Arc<PublishedExam>) -> Result<BTreeMap<String, QuestionReview>, String> {
-    let (Some(file), Some(cipher)) = (&exam.review_file, &exam.review_cipher) else {
+    let (Some(file), Some(cipher), true) = (
+        &exam.review_file,
+        &exam.review_cipher,
+        exam.review.opens_review(),
+    ) else {
         return Ok(BTreeMap::new());
     };
     let sealed: SealedReview = fetch::fetch_json(&format!("{COURSE_FOLDER}{file}"))
@@ -147,18 +151,13 @@ fn Results(
         .into_any();
     };
     let policy = exam.review;
+    let attempt_limit = attempt.clock.limit_milliseconds();
     let result = submission.result.clone();
     let reviews = LocalResource::new({
         let exam = exam.clone();
         move || {
             let exam = exam.clone();
-            async move {
-                if exam.review.opens_review() {
-                    open_review(exam).await
-                } else {
-                    Ok(BTreeMap::new())
-                }
-            }
+            async move { open_review(exam).await }
         }
     });
     let how = match submission.reason {
@@ -273,19 +272,11 @@ fn Results(
             } else {
                 view! { <p class="result-verdict">"Your attempt has been submitted."</p> }.into_any()
             }}
-            <p>{format!("Time used: {} of {}. {how}", clock_text(result.elapsed_milliseconds), clock_text(submission_limit(&record.attempts, number)))}</p>
+            <p>{format!("Time used: {} of {}. {how}", clock_text(result.elapsed_milliseconds), clock_text(attempt_limit))}</p>
             {breakdown}
             {review}
             <p><a class="button" href=exam_route.href()>"Back to the exam"</a></p>
         </article>
     }
     .into_any()
-}
-
-/// The time limit the attempt had.
-fn submission_limit(attempts: &[Attempt], number: u32) -> u64 {
-    attempts
-        .iter()
-        .find(|attempt| attempt.number == number)
-        .map_or(0, |attempt| attempt.clock.limit_milliseconds())
 }
