@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
+use specialist_core::exam::seal::{sha256_hex, to_hex};
 use specialist_core::manifest::{
     CompletionRules, CourseManifest, LessonSummary, MANIFEST_FORMAT, ModuleSummary, Objective,
 };
@@ -72,7 +73,7 @@ pub struct Published {
 
 /// `name-<16 hex of SHA-256>.ext`: a name that changes whenever the content does, so it can be cached forever.
 fn hashed_name(path: &str, bytes: &[u8]) -> String {
-    let digest = hex(&Sha256::digest(bytes));
+    let digest = sha256_hex(bytes);
     let (stem, extension) = match path.rsplit_once('.') {
         Some((stem, extension)) if !stem.is_empty() && !extension.contains('/') => {
             (stem, Some(extension))
@@ -83,10 +84,6 @@ fn hashed_name(path: &str, bytes: &[u8]) -> String {
         Some(extension) => format!("{stem}-{}.{extension}", &digest[..16]),
         None => format!("{stem}-{}", &digest[..16]),
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// Every media file under `course/media`, as (source path `media/…`, bytes).
@@ -377,7 +374,7 @@ pub fn compile_with(
         format: MANIFEST_FORMAT,
         id: course.id.get_ref().clone(),
         version: course.version.clone(),
-        content_hash: hex(&content.finalize()),
+        content_hash: to_hex(&content.finalize()),
         title: course.title.clone(),
         description: course.description.clone(),
         audience: course.audience.clone(),
