@@ -2,18 +2,20 @@
 //! glossary to every page, counts time on task, and shows the page the hash route names.
 
 use leptos::prelude::*;
+use specialist_core::config::Config;
 use specialist_core::manifest::{CourseManifest, MANIFEST_PATH};
 use specialist_core::progress::{ProgressEvent, continue_lesson};
 use specialist_core::time_on_task::TimeOnTask;
 
 use crate::components::{GlossaryPopover, StorageNotice};
+use crate::outbox::Outbox;
 use crate::pages::{
-    AttemptPage, CourseHome, ExamPage, GlossaryPage, LessonPage, ModulePage, NotFound,
-    PracticePage, ResultsPage, SearchPage,
+    AttemptPage, CertificatePage, CourseHome, ExamPage, GlossaryPage, LessonPage, ModulePage,
+    NotFound, PracticePage, ResultsPage, SearchPage, VerifierPage,
 };
 use crate::platform::{self, location, time};
 use crate::route::Route;
-use crate::state::{Course, Glossary, Learner};
+use crate::state::{Course, Glossary, Learner, Settings};
 
 /// Why a document the app needs (the manifest, an exam) could not be shown, in words.
 #[derive(Debug, Clone)]
@@ -27,14 +29,28 @@ impl std::fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
-async fn load_manifest() -> Result<CourseManifest, LoadError> {
+async fn load_manifest() -> Result<(CourseManifest, Config), LoadError> {
     let manifest: CourseManifest = platform::fetch::fetch_json(MANIFEST_PATH)
         .await
         .map_err(|error| LoadError(error.to_string()))?;
-    manifest
+    let manifest = manifest
         .checked()
-        .map_err(|error| LoadError(error.to_string()))
+        .map_err(|error| LoadError(error.to_string()))?;
+    Ok((manifest, load_config().await?))
 }
+
+/// config.json beside index.html: none means defaults; a broken one stops the app with its
+/// problem named, since an admin must fix it before certificates can go anywhere.
+async fn load_config() -> Result<Config, LoadError> {
+    match platform::fetch::fetch_json::<Config>(CONFIG_PATH).await {
+        Ok(config) => Ok(config),
+        Err(platform::fetch::FetchError::Status { status: 404, .. }) => Ok(Config::default()),
+        Err(error) => Err(LoadError(error.to_string())),
+    }
+}
+
+/// Where the deployment's settings are, relative to index.html.
+const CONFIG_PATH: &str = "config.json";
 
 /// The whole app: header, then the course player inside the loading and error boundaries.
 #[component]
@@ -51,14 +67,15 @@ pub fn App() -> impl IntoView {
             <a class="brand" href=Route::Home.href()>"Specialist"</a>
             <nav aria-label="Site">
                 <a href=Route::Search { query: String::new() }.href()>"Search"</a>
+                <a href=Route::Certificate.href()>"Certificate"</a>
             </nav>
         </header>
         <main id="main" tabindex="-1">
             <Transition fallback=|| view! { <p class="status" role="status">"Loading the course…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <LoadFailed errors/> }>
                     {move || Suspend::new(async move {
-                        let manifest = manifest.await?;
-                        Ok::<_, LoadError>(view! { <CoursePlayer manifest route/> })
+                        let (manifest, config) = manifest.await?;
+                        Ok::<_, LoadError>(view! { <CoursePlayer manifest config route/> })
                     })}
                 </ErrorBoundary>
             </Transition>
@@ -71,6 +88,8 @@ pub fn App() -> impl IntoView {
 fn CoursePlayer(
     /// The loaded course outline.
     manifest: CourseManifest,
+    /// The deployment's settings.
+    config: Config,
     /// The current route, from the address bar.
     route: ReadSignal<Route>,
 ) -> impl IntoView {
@@ -80,6 +99,8 @@ fn CoursePlayer(
     provide_context(course);
     provide_context(learner);
     provide_context(glossary);
+    provide_context(Settings(StoredValue::new(config)));
+    provide_context(Outbox::start());
 
     // Opening the course without a route resumes the lesson the learner was on.
     if location::opened_without_route()
@@ -133,6 +154,8 @@ fn CoursePlayer(
             timed_out,
         } => view! { <ResultsPage id number timed_out/> }.into_any(),
         Route::Practice { id } => view! { <PracticePage id/> }.into_any(),
+        Route::Certificate => view! { <CertificatePage/> }.into_any(),
+        Route::Verify => view! { <VerifierPage/> }.into_any(),
         Route::NotFound { hash } => view! { <NotFound what=format!("page “{hash}”")/> }.into_any(),
     };
     view! { <StorageNotice/> {page} }

@@ -2,6 +2,7 @@
 
 mod app;
 mod components;
+mod outbox;
 mod pages;
 mod platform;
 mod route;

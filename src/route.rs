@@ -55,6 +55,11 @@ pub enum Route {
         /// The exam identifier.
         id: String,
     },
+    /// The learner's completion certificate: the profile to confirm, the signed
+    /// certificate, its delivery, print and downloads.
+    Certificate,
+    /// Checks a certificate or credential file offline.
+    Verify,
     /// A hash that names no page; keeps the text to show the learner what was asked for.
     NotFound {
         /// The hash as found in the address bar.
@@ -133,6 +138,8 @@ impl Route {
                 query: parameter(query, "q").unwrap_or_default(),
             },
             ["glossary", id] => Self::Glossary { id: decode(id) },
+            ["certificate"] => Self::Certificate,
+            ["verify"] => Self::Verify,
             ["exams", id] => Self::Exam { id: decode(id) },
             ["exams", id, "attempt"] => Self::Attempt { id: decode(id) },
             ["exams", id, "practice"] => Self::Practice { id: decode(id) },
@@ -160,6 +167,8 @@ impl Route {
             Self::Search { query } if query.is_empty() => "#/search".to_string(),
             Self::Search { query } => format!("#/search?q={}", encode(query)),
             Self::Glossary { id } => format!("#/glossary/{}", encode(id)),
+            Self::Certificate => "#/certificate".to_string(),
+            Self::Verify => "#/verify".to_string(),
             Self::Exam { id } => format!("#/exams/{}", encode(id)),
             Self::Attempt { id } => format!("#/exams/{}/attempt", encode(id)),
             Self::Practice { id } => format!("#/exams/{}/practice", encode(id)),
@@ -220,6 +229,8 @@ mod tests {
             Route::Exam { id: "final".into() },
             Route::Attempt { id: "final".into() },
             Route::Practice { id: "final".into() },
+            Route::Certificate,
+            Route::Verify,
             Route::Results {
                 id: "final".into(),
                 number: 2,

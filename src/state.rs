@@ -120,3 +120,14 @@ impl Glossary {
         })
     }
 }
+
+/// The deployment's config.json (defaults when there is none).
+#[derive(Clone, Copy)]
+pub struct Settings(pub StoredValue<specialist_core::config::Config>);
+
+impl Settings {
+    /// The settings from context; the app provides them before any page renders.
+    pub fn use_context() -> Self {
+        expect_context::<Self>()
+    }
+}

@@ -6,8 +6,13 @@
 //! if the dependency tree gains a web, async-runtime or IO crate.
 
 pub mod canonical;
+pub mod certificate;
+pub mod config;
 pub mod exam;
 pub mod manifest;
+pub mod outbox;
 pub mod progress;
+pub mod proof;
 pub mod search;
 pub mod time_on_task;
+pub mod timestamp;

@@ -7,11 +7,12 @@
 //! items are published in a scrambled order, and explanations travel only in the sealed
 //! review file (see `specialist_core::exam::seal`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::RangeInclusive;
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
+use specialist_core::certificate::ExamAuthority;
 use specialist_core::exam::assembly::{BlueprintRule, Scope};
 use specialist_core::exam::grading::{AnswerKey, NUMERIC_SCALE, parse_decimal};
 use specialist_core::exam::published::{
@@ -132,6 +133,8 @@ pub struct CompiledExam {
     pub summary: ExamSummary,
     /// Published path (relative to the course folder) → bytes.
     pub files: Vec<(String, Vec<u8>)>,
+    /// The published exam with its plaintext keys, for the server's re-grade. Never published.
+    pub authority: ExamAuthority,
 }
 
 /// The type names authors write, with their published kind.
@@ -328,6 +331,7 @@ pub fn compile(
         explanations: source.review.explanations,
     };
     let mut questions = Vec::with_capacity(bank.len());
+    let mut answer_keys = BTreeMap::new();
     let mut reviews = Vec::with_capacity(bank.len());
     for mut question in bank {
         let explanation_html = std::mem::take(&mut question.explanation_html);
@@ -351,6 +355,7 @@ pub fn compile(
                 String::new()
             },
         });
+        answer_keys.insert(published.id.clone(), key);
         questions.push(published);
     }
 
@@ -401,6 +406,7 @@ pub fn compile(
             pass_mark_percent,
         },
         files,
+        authority: ExamAuthority { exam, answer_keys },
     })
 }
 

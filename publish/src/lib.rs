@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
+use specialist_core::certificate::ExamAuthority;
 use specialist_core::exam::seal::{sha256_hex, to_hex};
 use specialist_core::manifest::{
     CompletionRules, CourseManifest, LessonSummary, MANIFEST_FORMAT, ModuleSummary, Objective,
@@ -41,25 +42,74 @@ pub const MINUTES_TOLERANCE_PERCENT: u32 = 2;
 pub struct PublishOptions {
     /// The secret of this build, mixed into every question's seal salt, the published
     /// order of ordering and matching items, and the review cipher. [`compile`] and
-    /// [`publish`] draw a fresh random one per build, so that one build's seals and orders
-    /// say nothing about another's; tests fix it to keep their output reproducible.
+    /// [`publish`] derive it from the course source ([`PublishOptions::from_source`]), so
+    /// the same source always publishes the same bytes: the server, compiling the course
+    /// it was started with, then holds exactly the published exams the learner sat and
+    /// the same content hash. Tests fix it to keep their output independent of the source.
     pub build_salt: [u8; 32],
 }
 
 impl PublishOptions {
-    /// Options with a build salt from the operating system's random source.
-    fn random(course_directory: &Path) -> Result<Self, Vec<PublishError>> {
-        let mut build_salt = [0; 32];
-        getrandom::fill(&mut build_salt).map_err(|error| {
-            vec![PublishError {
-                path: course_directory.to_path_buf(),
-                line: None,
-                column: None,
-                message: format!("cannot draw a random build salt: {error}"),
-            }]
-        })?;
-        Ok(Self { build_salt })
+    /// Options whose build salt is SHA-256 over every file of the course source (relative
+    /// path and bytes, in path order). Knowing the salt reveals nothing without the source,
+    /// and any change to the source changes every seal and order.
+    pub fn from_source(course_directory: &Path) -> Result<Self, Vec<PublishError>> {
+        let mut files = Vec::new();
+        collect_source_files(course_directory, course_directory, &mut files).map_err(
+            |(path, error)| {
+                vec![PublishError {
+                    path,
+                    line: None,
+                    column: None,
+                    message: format!("cannot read the course source: {error}"),
+                }]
+            },
+        )?;
+        files.sort();
+        let mut hasher = Sha256::new();
+        hasher.update(b"specialist build salt v1");
+        for (relative, bytes) in &files {
+            hasher.update(relative.as_bytes());
+            hasher.update([0]);
+            hasher.update((bytes.len() as u64).to_be_bytes());
+            hasher.update(bytes);
+        }
+        Ok(Self {
+            build_salt: hasher.finalize().into(),
+        })
     }
+}
+
+/// Every regular file under `folder` (hidden files and folders skipped), as
+/// (path relative to `root` with `/` separators, bytes).
+fn collect_source_files(
+    root: &Path,
+    folder: &Path,
+    found: &mut Vec<(String, Vec<u8>)>,
+) -> Result<(), (PathBuf, std::io::Error)> {
+    let entries = std::fs::read_dir(folder).map_err(|error| (folder.to_path_buf(), error))?;
+    for entry in entries {
+        let entry = entry.map_err(|error| (folder.to_path_buf(), error))?;
+        let path = entry.path();
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let kind = entry.file_type().map_err(|error| (path.clone(), error))?;
+        if kind.is_dir() {
+            collect_source_files(root, &path, found)?;
+        } else if kind.is_file() {
+            let bytes = std::fs::read(&path).map_err(|error| (path.clone(), error))?;
+            let relative = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .components()
+                .map(|component| component.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            found.push((relative, bytes));
+        }
+    }
+    Ok(())
 }
 
 /// A compiled course: the manifest and every file to publish, by path relative to the output folder.
@@ -69,6 +119,9 @@ pub struct Published {
     pub manifest: CourseManifest,
     /// Relative path → bytes, in path order.
     pub files: BTreeMap<String, Vec<u8>>,
+    /// Every exam as published, with its plaintext keys: what the server re-grades
+    /// against. Never written to the bundle.
+    pub exams: Vec<ExamAuthority>,
 }
 
 /// `name-<16 hex of SHA-256>.ext`: a name that changes whenever the content does, so it can be cached forever.
@@ -141,9 +194,12 @@ fn exam_files(course_directory: &Path) -> Vec<(String, PathBuf)> {
     found
 }
 
-/// Compiles the course in `course_directory` with a fresh random build salt, reporting every problem found.
+/// Compiles the course in `course_directory` with the build salt its source gives, reporting every problem found.
 pub fn compile(course_directory: &Path) -> Result<Published, Vec<PublishError>> {
-    compile_with(course_directory, &PublishOptions::random(course_directory)?)
+    compile_with(
+        course_directory,
+        &PublishOptions::from_source(course_directory)?,
+    )
 }
 
 /// Compiles the course in `course_directory` with `options`, reporting every problem found.
@@ -289,6 +345,7 @@ pub fn compile_with(
         modules: &module_ids,
     };
     let mut exams = Vec::new();
+    let mut authorities = Vec::new();
     for declared in &course.exams {
         let id = declared.id.get_ref();
         // A malformed id is reported by the course checks and must not become a path.
@@ -317,6 +374,7 @@ pub fn compile_with(
         ) {
             files.extend(compiled.files);
             exams.push(compiled.summary);
+            authorities.push(compiled.authority);
         }
     }
     for (id, path) in exam_files(course_directory) {
@@ -408,10 +466,14 @@ pub fn compile_with(
         "manifest.json".into(),
         serde_json::to_vec(&manifest).expect("the manifest serializes"),
     );
-    Ok(Published { manifest, files })
+    Ok(Published {
+        manifest,
+        files,
+        exams: authorities,
+    })
 }
 
-/// Compiles the course with a fresh random build salt and writes every published file
+/// Compiles the course with the build salt its source gives and writes every published file
 /// into `output_directory` (created if missing).
 pub fn publish(
     course_directory: &Path,
@@ -420,7 +482,7 @@ pub fn publish(
     publish_with(
         course_directory,
         output_directory,
-        &PublishOptions::random(course_directory)?,
+        &PublishOptions::from_source(course_directory)?,
     )
 }
 

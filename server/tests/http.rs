@@ -4,7 +4,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
-use specialist_server::{AppState, Database, app};
+use specialist_server::{AppState, Database, Issuer, app, load_course};
 use tower::ServiceExt;
 
 const WASM_NAME: &str = "specialist-0123456789abcdef_bg.wasm";
@@ -38,10 +38,18 @@ impl Fixture {
 
     fn app(&self, base_path: &str) -> axum::Router {
         let database = Database::open(&self.root.path().join("data/test.db")).unwrap();
+        let course = load_course(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/tiny-course"),
+        )
+        .unwrap();
+        let issuer =
+            Issuer::load_or_create(&self.root.path().join("data/issuer-keys"), "Test").unwrap();
         app(AppState::new(
             self.root.path().join("bundle"),
             database,
             base_path,
+            course,
+            issuer,
         ))
     }
 }
@@ -182,8 +190,11 @@ async fn unknown_files_directories_without_index_and_unknown_api_paths_are_404()
     );
     let api = get(&router, "/api/nothing", None).await;
     assert_eq!(api.status, StatusCode::NOT_FOUND);
+    assert_eq!(api.header(header::CONTENT_TYPE), "application/problem+json");
     let json: serde_json::Value = serde_json::from_slice(&api.body).unwrap();
-    assert_eq!(json["error"], "no such API endpoint");
+    assert_eq!(json["type"], "urn:specialist:problem:not-found");
+    assert_eq!(json["status"], 404);
+    assert_eq!(json["detail"], "no such API endpoint");
 }
 
 #[tokio::test]

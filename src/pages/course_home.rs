@@ -102,5 +102,12 @@ pub fn CourseHome() -> impl IntoView {
                 <ul class="exam-list">{exams}</ul>
             </section>
         })}
+        <section aria-labelledby="certificate-title">
+            <h2 id="certificate-title">"Certificate"</h2>
+            <p>
+                "When every required lesson is complete and the exams are passed, your certificate is signed on this device and sent for verification. "
+                <a href=Route::Certificate.href()>"Your certificate"</a>
+            </p>
+        </section>
     }
 }

@@ -1,6 +1,7 @@
 //! The app's pages, one per route. Pages read signals, call core and render; browser
 //! details go through `crate::platform`.
 
+mod certificate;
 mod course_home;
 mod exam;
 mod glossary_page;
@@ -9,6 +10,7 @@ mod module_page;
 mod not_found;
 mod search_page;
 
+pub use certificate::{CertificatePage, VerifierPage};
 pub use course_home::CourseHome;
 pub use exam::{AttemptPage, ExamPage, PracticePage, ResultsPage};
 pub use glossary_page::GlossaryPage;

@@ -8,3 +8,4 @@ pub mod lesson_dom;
 pub mod location;
 pub mod storage;
 pub mod time;
+pub mod vault;

@@ -227,3 +227,24 @@ pub fn save_practice(course: &str, attempt: &Attempt) -> Result<(), String> {
         "your practice answers",
     )
 }
+
+const PROFILE_KEY: &str = "specialist.profile";
+
+/// The learner's saved profile (name, email, organisation, and the device-drawn id), if
+/// any. A damaged profile is set aside like progress is, and the form starts empty.
+pub fn load_profile() -> Option<specialist_core::certificate::Learner> {
+    let storage = storage().ok()?;
+    read_or_set_aside(
+        &storage,
+        PROFILE_KEY,
+        "specialist.profile.unreadable",
+        parse_json,
+    )
+    .ok()
+    .flatten()
+}
+
+/// Saves the learner's profile.
+pub fn save_profile(profile: &specialist_core::certificate::Learner) -> Result<(), String> {
+    write(PROFILE_KEY, profile, "your profile")
+}

@@ -46,3 +46,14 @@ pub fn page_visible() -> bool {
         .and_then(|window| window.document())
         .is_none_or(|document| document.visibility_state() == web_sys::VisibilityState::Visible)
 }
+
+/// `N` bytes from the browser's cryptographic generator (available in every context).
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], String> {
+    let mut bytes = [0u8; N];
+    web_sys::window()
+        .and_then(|window| window.crypto().ok())
+        .ok_or("this browser has no cryptographic random source")?
+        .get_random_values_with_u8_array(&mut bytes)
+        .map_err(|_| "the browser's random source failed".to_string())?;
+    Ok(bytes)
+}

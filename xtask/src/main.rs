@@ -107,7 +107,14 @@ fn serve(root: &Path, arguments: &[String]) -> Result<(), command::Failure> {
     let bundle = bundle::build_release(root)?;
     bundle::print_sizes(&bundle);
     let binary = server::build(root, server::Profile::Release)?;
-    let running = server::RunningServer::start(&binary, &bundle, &database, &port, "/")?;
+    let running = server::RunningServer::start(
+        &binary,
+        &bundle,
+        &root.join("course"),
+        &database,
+        &port,
+        "/",
+    )?;
     println!(
         "\nSpecialist is running at {}  (database: {})",
         running.url,

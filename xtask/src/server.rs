@@ -45,6 +45,7 @@ impl RunningServer {
     pub fn start(
         binary: &Path,
         bundle: &Path,
+        course: &Path,
         database: &Path,
         port: &str,
         base_path: &str,
@@ -52,6 +53,7 @@ impl RunningServer {
         let mut server = Command::new(binary);
         server
             .args(["--bundle".as_ref(), bundle.as_os_str()])
+            .args(["--course".as_ref(), course.as_os_str()])
             .args(["--db".as_ref(), database.as_os_str()])
             .args(["--port", port, "--base-path", base_path])
             .stdout(Stdio::piped());

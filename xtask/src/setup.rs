@@ -11,11 +11,13 @@ use crate::command::{self, Failure, output_of, tool};
 
 /// The Trunk release this project is built with (0.22 needs a newer rustc).
 const TRUNK_VERSION: &str = "0.21.14";
-/// Debian packages: the browser and its driver for the end-to-end tests, xmllint for LMS manifests.
+/// Debian packages: the browser and its driver for the end-to-end tests, xmllint for LMS
+/// manifests, pdftoppm (poppler-utils) to read the printed certificate back.
 const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     ("chromium", "/usr/bin/chromium"),
     ("chromium-driver", "/usr/bin/chromedriver"),
     ("libxml2-utils", "/usr/bin/xmllint"),
+    ("poppler-utils", "/usr/bin/pdftoppm"),
 ];
 /// Folders with a package-lock.json that `npm ci` installs.
 const NPM_FOLDERS: &[&str] = &["tools", "tests/e2e"];
@@ -164,7 +166,7 @@ fn debian_packages() -> Result<(), Failure> {
         .filter(|(_, binary)| !Path::new(binary).exists())
         .map(|(package, _)| *package)
         .collect();
-    let step = "chromium, chromium-driver, xmllint";
+    let step = "chromium, chromium-driver, xmllint, pdftoppm";
     if missing.is_empty() {
         report(step, "present");
         return Ok(());

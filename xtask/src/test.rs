@@ -2,7 +2,7 @@
 //! ending with one line `N passed, M failed` that CI reads.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
@@ -110,27 +110,87 @@ fn run_suites(root: &Path, tally: &mut Tally) {
 
     let servers = server::build(root, server::Profile::Debug).and_then(|binary| {
         let data = std::env::temp_dir().join(format!("specialist-e2e-{}", std::process::id()));
-        let at_root = RunningServer::start(&binary, &bundle, &data.join("root.db"), "0", "/")?;
+        let at_root = RunningServer::start(
+            &binary,
+            &bundle,
+            &root.join("course"),
+            &data.join("root.db"),
+            "0",
+            "/",
+        )?;
         let at_sub_path = RunningServer::start(
             &binary,
             &bundle,
+            &root.join("course"),
             &data.join("sub-path.db"),
             "0",
             LMS_SUB_PATH,
         )?;
-        Ok((at_root, at_sub_path, data))
+        Ok((at_root, at_sub_path, data, binary))
     });
-    match servers {
-        Ok((at_root, at_sub_path, data)) => {
-            playwright(root, &at_root.url, &at_sub_path.url, tally);
+    let test_course = test_course_bundle(root, &bundle);
+    match (servers, test_course) {
+        (Ok((at_root, at_sub_path, data, binary)), Ok(test_course)) => {
+            let certificates = CertificateSuite {
+                server_binary: binary,
+                bundle: test_course,
+                course: root.join(TEST_COURSE),
+            };
+            playwright(root, &at_root.url, &at_sub_path.url, &certificates, tally);
             drop((at_root, at_sub_path));
             let _ = std::fs::remove_dir_all(data);
         }
-        Err(failure) => {
+        (Err(failure), _) | (_, Err(failure)) => {
             tally.check("server", Err(failure));
             tally.add("playwright", 0, 1, "not run: no server");
         }
     }
+}
+
+/// The small course the certificate tests complete end to end.
+const TEST_COURSE: &str = "tests/fixtures/tiny-course";
+
+/// What the certificate suite needs to run servers of its own, which it stops and restarts.
+struct CertificateSuite {
+    server_binary: PathBuf,
+    bundle: PathBuf,
+    course: PathBuf,
+}
+
+/// A copy of the release bundle with the test course published in place of the real one,
+/// so the app under test is exactly the shipped app.
+fn test_course_bundle(root: &Path, bundle: &Path) -> Result<PathBuf, Failure> {
+    let failed = |detail: String| Failure::new("test course bundle", detail, None);
+    let target = root.join("target/e2e/test-course-bundle");
+    let _ = std::fs::remove_dir_all(&target);
+    copy_folder(bundle, &target).map_err(|error| failed(format!("copying the bundle: {error}")))?;
+    let course_folder = target.join("course");
+    std::fs::remove_dir_all(&course_folder)
+        .map_err(|error| failed(format!("removing the bundled course: {error}")))?;
+    specialist_publish::publish(&root.join(TEST_COURSE), &course_folder).map_err(|errors| {
+        failed(
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    })?;
+    Ok(target)
+}
+
+fn copy_folder(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let destination = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_folder(&entry.path(), &destination)?;
+        } else {
+            std::fs::copy(entry.path(), destination)?;
+        }
+    }
+    Ok(())
 }
 
 /// Sums `N passed; M failed; K ignored` over every `test result:` line cargo prints.
@@ -196,7 +256,13 @@ fn cargo_tests(tally: &mut Tally, bundle: Option<&Path>) {
     tally.add("cargo test", passed, failed, note);
 }
 
-fn playwright(root: &Path, root_url: &str, sub_path_url: &str, tally: &mut Tally) {
+fn playwright(
+    root: &Path,
+    root_url: &str,
+    sub_path_url: &str,
+    certificates: &CertificateSuite,
+    tally: &mut Tally,
+) {
     let suite = root.join("tests/e2e");
     let report = root.join("target/e2e/report.json");
     let _ = std::fs::remove_file(&report);
@@ -206,6 +272,9 @@ fn playwright(root: &Path, root_url: &str, sub_path_url: &str, tally: &mut Tally
         .current_dir(&suite)
         .env("SPECIALIST_URL", root_url)
         .env("SPECIALIST_SUB_PATH_URL", sub_path_url)
+        .env("SPECIALIST_SERVER_BINARY", &certificates.server_binary)
+        .env("SPECIALIST_TEST_COURSE_BUNDLE", &certificates.bundle)
+        .env("SPECIALIST_TEST_COURSE", &certificates.course)
         .env("PLAYWRIGHT_JSON_OUTPUT_FILE", &report);
     println!(
         "\nplaywright: {} (at {root_url} and {sub_path_url})",

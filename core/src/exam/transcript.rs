@@ -202,8 +202,8 @@ impl TranscriptEvent {
         };
         let mut event = vec![("type", text(kind))];
         event.extend(fields);
-        members.push(("event", Canonical::Object(event)));
-        Canonical::Object(members).to_bytes()
+        members.push(("event", Canonical::object(event)));
+        Canonical::object(members).to_bytes()
     }
 
     /// SHA-256 (hex) of the canonical bytes.

@@ -1,0 +1,169 @@
+//! The durable outbox's shell: entries live in IndexedDB (platform::vault), core decides
+//! what an answer means and when to retry; this sends at start, when the network returns,
+//! when a retry falls due, and with keepalive as the page goes away.
+
+use std::collections::BTreeSet;
+
+use leptos::prelude::*;
+use specialist_core::outbox::OutboxEntry;
+use wasm_bindgen::prelude::*;
+
+use crate::platform::{time, vault};
+
+/// The outbox as the UI sees it.
+#[derive(Clone, Copy)]
+pub struct Outbox {
+    /// Every entry, oldest first, as last saved.
+    pub entries: RwSignal<Vec<OutboxEntry>>,
+    /// Ids being sent right now.
+    pub sending: RwSignal<BTreeSet<String>>,
+    /// Why the outbox cannot be read or written, if it cannot.
+    pub storage_error: RwSignal<Option<String>>,
+    /// Whether entries have been loaded from storage yet.
+    pub loaded: RwSignal<bool>,
+    draining: StoredValue<bool>,
+    timer: StoredValue<Option<i32>>,
+}
+
+impl Outbox {
+    /// The outbox from context.
+    pub fn use_context() -> Self {
+        expect_context::<Self>()
+    }
+
+    /// Creates the outbox, loads its entries, sends what is due, and listens for the
+    /// network coming back and for the page going away.
+    pub fn start() -> Self {
+        let outbox = Self {
+            entries: RwSignal::new(Vec::new()),
+            sending: RwSignal::new(BTreeSet::new()),
+            storage_error: RwSignal::new(None),
+            loaded: RwSignal::new(false),
+            draining: StoredValue::new(false),
+            timer: StoredValue::new(None),
+        };
+        outbox.drain();
+        let window = web_sys::window().expect("a browser window");
+        let online = Closure::<dyn Fn()>::new(move || outbox.drain());
+        let _ = window.add_event_listener_with_callback("online", online.as_ref().unchecked_ref());
+        online.forget();
+        // A page that goes away may be gone for good (a closed tab): hand everything still
+        // queued to the browser with keepalive. The server's idempotency makes a later
+        // second send of the same certificate harmless.
+        let page_hide = Closure::<dyn Fn()>::new(move || {
+            outbox.entries.with_untracked(|entries| {
+                entries
+                    .iter()
+                    .filter(|entry| entry.state == specialist_core::outbox::DeliveryState::Queued)
+                    .for_each(vault::send_on_exit);
+            });
+        });
+        let _ =
+            window.add_event_listener_with_callback("pagehide", page_hide.as_ref().unchecked_ref());
+        page_hide.forget();
+        outbox
+    }
+
+    /// Saves a new entry durably, shows it, and sends it.
+    pub async fn queue(&self, entry: OutboxEntry) -> Result<(), String> {
+        vault::save_entry(&entry).await?;
+        self.entries.update(|entries| {
+            entries.retain(|existing| existing.id != entry.id);
+            entries.push(entry);
+        });
+        self.drain();
+        Ok(())
+    }
+
+    /// Sends every entry that is due, one at a time, then schedules the next retry.
+    pub fn drain(&self) {
+        let outbox = *self;
+        if outbox.draining.get_value() {
+            return;
+        }
+        outbox.draining.set_value(true);
+        leptos::task::spawn_local(async move {
+            outbox.drain_now().await;
+            outbox.draining.set_value(false);
+            outbox.schedule_next();
+        });
+    }
+
+    async fn drain_now(&self) {
+        // Storage is the truth: another tab may have delivered or queued entries.
+        match vault::outbox_entries().await {
+            Ok(entries) => {
+                self.entries.set(entries);
+                self.storage_error.set(None);
+            }
+            Err(error) => {
+                self.storage_error
+                    .set(Some(format!("the outbox cannot be read: {error}")));
+                self.loaded.set(true);
+                return;
+            }
+        }
+        self.loaded.set(true);
+        let due: Vec<OutboxEntry> = self.entries.with_untracked(|entries| {
+            let now = time::wall_milliseconds();
+            entries
+                .iter()
+                .filter(|entry| entry.is_due(now))
+                .cloned()
+                .collect()
+        });
+        for mut entry in due {
+            self.sending.update(|sending| {
+                sending.insert(entry.id.clone());
+            });
+            let outcome = vault::send(&entry).await;
+            entry.record(outcome, time::wall_milliseconds(), jitter_permille());
+            // The new state is saved before it is shown; if saving fails, the entry stays
+            // queued in storage and is simply sent again (the server answers 200).
+            if let Err(error) = vault::save_entry(&entry).await {
+                self.storage_error
+                    .set(Some(format!("the outbox cannot be saved: {error}")));
+            }
+            self.sending.update(|sending| {
+                sending.remove(&entry.id);
+            });
+            self.entries.update(|entries| {
+                if let Some(existing) = entries.iter_mut().find(|existing| existing.id == entry.id)
+                {
+                    *existing = entry;
+                }
+            });
+        }
+    }
+
+    /// Sets a timer for the earliest retry still queued.
+    fn schedule_next(&self) {
+        let outbox = *self;
+        let next = self.entries.with_untracked(|entries| {
+            entries
+                .iter()
+                .filter(|entry| entry.state == specialist_core::outbox::DeliveryState::Queued)
+                .map(|entry| entry.next_attempt_wall)
+                .min()
+        });
+        let window = web_sys::window().expect("a browser window");
+        if let Some(previous) = outbox.timer.get_value() {
+            window.clear_timeout_with_handle(previous);
+        }
+        let Some(next) = next else {
+            outbox.timer.set_value(None);
+            return;
+        };
+        let delay = (next - time::wall_milliseconds()).clamp(0, i64::from(i32::MAX)) as i32;
+        let callback = Closure::once_into_js(move || outbox.drain());
+        let handle = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), delay)
+            .ok();
+        outbox.timer.set_value(handle);
+    }
+}
+
+/// 0–1000 from the browser's random source, for retry jitter.
+fn jitter_permille() -> u32 {
+    (time::random_seed() % 1001) as u32
+}

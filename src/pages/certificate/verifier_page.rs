@@ -1,0 +1,246 @@
+//! The in-app verifier: paste or drop a certificate or an Open Badges credential and see,
+//! offline, whether its signature and structure hold.
+
+use leptos::prelude::*;
+use specialist_core::canonical::Canonical;
+use specialist_core::certificate::{CERTIFICATE_TYPE, Certificate};
+use specialist_core::exam::display::percent_text;
+use specialist_core::exam::transcript::Transcript;
+use specialist_core::proof::{proof_to_verify, public_key_from_did_key, public_key_from_multibase};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::platform::location::set_document_title;
+use crate::platform::vault;
+
+/// One finding: whether it holds, and what was checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Finding {
+    holds: bool,
+    text: String,
+}
+
+fn finding(holds: bool, text: impl Into<String>) -> Finding {
+    Finding {
+        holds,
+        text: text.into(),
+    }
+}
+
+/// Checks a document's signature and structure; returns a summary line and the findings.
+async fn check(text: String) -> (String, Vec<Finding>) {
+    let mut findings = Vec::new();
+    let Ok(value) = web_sys::js_sys::JSON::parse(&text) else {
+        return (
+            "This is not a JSON document.".into(),
+            vec![finding(false, "The text could not be read as JSON.")],
+        );
+    };
+    let document: Canonical = match serde_wasm_bindgen::from_value(value.clone()) {
+        Ok(document) => document,
+        Err(error) => {
+            return (
+                "This document cannot be checked.".into(),
+                vec![finding(
+                    false,
+                    format!("Its structure is not a signed document: {error}"),
+                )],
+            );
+        }
+    };
+    let proof = match proof_to_verify(&document) {
+        Ok(proof) => proof,
+        Err(error) => {
+            return (
+                "This document carries no valid proof.".into(),
+                vec![finding(false, format!("Proof: {error}"))],
+            );
+        }
+    };
+    let key = match public_key_from_did_key(&proof.verification_method) {
+        Ok(key) => key,
+        Err(error) => {
+            return (
+                "The signing key cannot be read.".into(),
+                vec![finding(false, format!("Verification method: {error}"))],
+            );
+        }
+    };
+    let signed = vault::verify(&key, &proof.hash_data, &proof.signature)
+        .await
+        .unwrap_or(false);
+    findings.push(finding(
+        signed,
+        if signed {
+            format!("The eddsa-jcs-2022 signature holds (signed {}).", proof.created)
+        } else {
+            "The signature does not match the document: it was changed after signing, or signed by another key.".into()
+        },
+    ));
+
+    let kind = document.get("type");
+    let summary;
+    if kind.and_then(Canonical::as_text) == Some(CERTIFICATE_TYPE) {
+        match serde_wasm_bindgen::from_value::<Certificate>(value) {
+            Ok(certificate) => {
+                let key_matches =
+                    public_key_from_multibase(&certificate.device_key.public_key_multibase)
+                        .is_ok_and(|device_key| device_key == key);
+                findings.push(finding(
+                    key_matches,
+                    if key_matches {
+                        format!(
+                            "It was signed by the device key it names ({}).",
+                            certificate.device_key.protection.describe()
+                        )
+                    } else {
+                        "It was signed by a key other than the device key it names.".into()
+                    },
+                ));
+                for exam in &certificate.exams {
+                    let transcript = Transcript {
+                        events: exam.transcript.clone(),
+                    };
+                    let intact =
+                        transcript.verify().is_ok() && transcript.head() == exam.transcript_head;
+                    findings.push(finding(
+                        intact,
+                        format!(
+                            "{}: {} (pass mark {}); its transcript of {} events is {}.",
+                            exam.title,
+                            percent_text(exam.score_basis_points),
+                            percent_text(exam.pass_mark_basis_points),
+                            exam.transcript.len(),
+                            if intact { "intact" } else { "broken" }
+                        ),
+                    ));
+                }
+                summary = format!(
+                    "Completion certificate of {} for {} {}, made {}. Only the server's credential certifies the result; this check shows the file is intact.",
+                    certificate.learner.name,
+                    certificate.course.title,
+                    certificate.course.version,
+                    certificate.issued_at
+                );
+            }
+            Err(error) => {
+                findings.push(finding(
+                    false,
+                    format!("Its certificate structure is wrong: {error}"),
+                ));
+                summary = "A certificate with a wrong structure.".into();
+            }
+        }
+    } else if kind.and_then(Canonical::as_list).is_some_and(|types| {
+        types
+            .iter()
+            .any(|item| item.as_text() == Some("OpenBadgeCredential"))
+    }) {
+        let contexts: Vec<&str> = document
+            .get("@context")
+            .and_then(Canonical::as_list)
+            .map(|list| list.iter().filter_map(Canonical::as_text).collect())
+            .unwrap_or_default();
+        let contexts_hold = contexts.first() == Some(&"https://www.w3.org/ns/credentials/v2")
+            && contexts.get(1).is_some_and(|context| {
+                context.starts_with("https://purl.imsglobal.org/spec/ob/v3p0/context")
+            });
+        findings.push(finding(
+            contexts_hold,
+            if contexts_hold {
+                "Its contexts are VC 2.0 then Open Badges 3.0.".to_string()
+            } else {
+                format!("Its contexts are not VC 2.0 then Open Badges 3.0: {contexts:?}")
+            },
+        ));
+        let text_at = |path: &[&str]| {
+            path.iter()
+                .try_fold(&document, |value, key| value.get(key))
+                .and_then(Canonical::as_text)
+                .unwrap_or("")
+                .to_string()
+        };
+        summary = format!(
+            "Open Badges credential “{}”, issued by {} on {}.",
+            text_at(&["name"]),
+            text_at(&["issuer", "name"]),
+            text_at(&["validFrom"])
+        );
+    } else {
+        findings.push(finding(
+            false,
+            "It is neither a Specialist certificate nor an Open Badges credential.",
+        ));
+        summary = "An unknown kind of document.".into();
+    }
+    (summary, findings)
+}
+
+/// Reads the first dropped or chosen file as text.
+async fn file_text(file: web_sys::File) -> Result<String, String> {
+    JsFuture::from(file.text())
+        .await
+        .map_err(|_| format!("{} could not be read", file.name()))?
+        .as_string()
+        .ok_or_else(|| format!("{} is not text", file.name()))
+}
+
+/// Paste or drop a document; the result lists each check.
+#[component]
+pub fn VerifierPage() -> impl IntoView {
+    set_document_title("Check a certificate");
+    let text = RwSignal::new(String::new());
+    let checking = Action::new_local(move |text: &String| check(text.clone()));
+    let load_file = move |file: Option<web_sys::File>| {
+        if let Some(file) = file {
+            leptos::task::spawn_local(async move {
+                let contents = file_text(file).await.unwrap_or_else(|error| error);
+                text.set(contents.clone());
+                checking.dispatch(contents);
+            });
+        }
+    };
+    let on_drop = move |event: leptos::ev::DragEvent| {
+        event.prevent_default();
+        load_file(
+            event
+                .data_transfer()
+                .and_then(|transfer| transfer.files())
+                .and_then(|files| files.get(0)),
+        );
+    };
+    let on_choose = move |event: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&event);
+        load_file(input.files().and_then(|files| files.get(0)));
+    };
+    view! {
+        <h1>"Check a certificate"</h1>
+        <p>"Paste or drop a signed certificate or an Open Badges credential (JSON). The check runs on this device; nothing is sent."</p>
+        <div class="drop-zone" on:dragover=|event: leptos::ev::DragEvent| event.prevent_default() on:drop=on_drop>
+            <label for="verify-text">"Certificate or credential JSON"</label>
+            <textarea id="verify-text" rows="8" prop:value=text
+                on:input=move |event| text.set(event_target_value(&event))></textarea>
+            <label for="verify-file">"Or choose a file"</label>
+            <input id="verify-file" type="file" accept="application/json,.json" on:change=on_choose/>
+        </div>
+        <button type="button" class="button" on:click=move |_| { checking.dispatch(text.get_untracked()); }>"Check"</button>
+        <div aria-live="polite">
+            {move || checking.value().get().map(|(summary, findings)| {
+                let genuine = findings.iter().all(|finding| finding.holds);
+                view! {
+                    <section class=if genuine { "verdict verdict-holds" } else { "verdict verdict-fails" } data-holds=genuine.to_string()>
+                        <h2>{if genuine { "Signature and structure hold" } else { "This document does not hold" }}</h2>
+                        <p>{summary}</p>
+                        <ul class="findings">
+                            {findings.into_iter().map(|finding| view! {
+                                <li class=if finding.holds { "finding-holds" } else { "finding-fails" }>
+                                    <span class="visually-hidden">{if finding.holds { "Holds: " } else { "Fails: " }}</span>
+                                    {finding.text}
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                }
+            })}
+        </div>
+    }
+}

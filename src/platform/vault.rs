@@ -1,0 +1,128 @@
+//! The device key, Ed25519 verification and the durable outbox, through vault.js: WebCrypto
+//! and IndexedDB are promise APIs that are far shorter to drive from JavaScript.
+
+use serde::Serialize;
+use specialist_core::certificate::KeyProtection;
+use specialist_core::outbox::{OutboxEntry, SendOutcome};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen(module = "/src/platform/vault.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = deviceKey)]
+    fn device_key_promise() -> web_sys::js_sys::Promise;
+    #[wasm_bindgen(js_name = deviceSign)]
+    fn device_sign_promise(message: &[u8]) -> web_sys::js_sys::Promise;
+    #[wasm_bindgen(js_name = verifyEd25519)]
+    fn verify_promise(
+        public_key: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> web_sys::js_sys::Promise;
+    #[wasm_bindgen(js_name = outboxAll)]
+    fn outbox_all_promise() -> web_sys::js_sys::Promise;
+    #[wasm_bindgen(js_name = outboxPut)]
+    fn outbox_put_promise(entry: JsValue) -> web_sys::js_sys::Promise;
+    #[wasm_bindgen(js_name = post)]
+    fn post_promise(url: &str, body: &str, keepalive: bool) -> web_sys::js_sys::Promise;
+    #[wasm_bindgen(js_name = postOnExit)]
+    fn post_on_exit(url: &str, body: &str);
+}
+
+/// Describes a JS exception or rejection in one line.
+fn describe(value: &JsValue) -> String {
+    value
+        .dyn_ref::<web_sys::js_sys::Error>()
+        .map(|error| String::from(error.message()))
+        .or_else(|| value.as_string())
+        .unwrap_or_else(|| "unknown error".to_string())
+}
+
+async fn settle(promise: web_sys::js_sys::Promise) -> Result<JsValue, String> {
+    JsFuture::from(promise)
+        .await
+        .map_err(|error| describe(&error))
+}
+
+/// Loads (or makes, once) the device key: its public key and how it is protected.
+pub async fn device_key() -> Result<([u8; 32], KeyProtection), String> {
+    let value = settle(device_key_promise()).await?;
+    let public_key = web_sys::js_sys::Reflect::get(&value, &"publicKey".into())
+        .ok()
+        .and_then(|key| key.dyn_into::<web_sys::js_sys::Uint8Array>().ok())
+        .map(|array| array.to_vec())
+        .ok_or("the device key has no public key")?;
+    let protection: KeyProtection = serde_wasm_bindgen::from_value(
+        web_sys::js_sys::Reflect::get(&value, &"protection".into()).unwrap_or(JsValue::NULL),
+    )
+    .map_err(|error| format!("the device key's protection is unreadable: {error}"))?;
+    let public_key: [u8; 32] = public_key
+        .try_into()
+        .map_err(|_| "the device key is not 32 bytes".to_string())?;
+    Ok((public_key, protection))
+}
+
+/// Signs `message` with the device key.
+pub async fn device_sign(message: &[u8]) -> Result<[u8; 64], String> {
+    let value = settle(device_sign_promise(message)).await?;
+    web_sys::js_sys::Uint8Array::new(&value)
+        .to_vec()
+        .try_into()
+        .map_err(|_| "the signature is not 64 bytes".to_string())
+}
+
+/// Whether `signature` over `message` verifies with `public_key` (Ed25519).
+pub async fn verify(
+    public_key: &[u8; 32],
+    message: &[u8],
+    signature: &[u8; 64],
+) -> Result<bool, String> {
+    let value = settle(verify_promise(public_key, message, signature)).await?;
+    Ok(value.as_bool() == Some(true))
+}
+
+/// Every outbox entry, oldest first; unreadable entries are skipped and named.
+pub async fn outbox_entries() -> Result<Vec<OutboxEntry>, String> {
+    let value = settle(outbox_all_promise()).await?;
+    let array: web_sys::js_sys::Array = value.unchecked_into();
+    let mut entries = Vec::new();
+    for item in array.iter() {
+        match serde_wasm_bindgen::from_value::<OutboxEntry>(item) {
+            Ok(entry) => entries.push(entry),
+            Err(error) => web_sys::console::warn_1(
+                &format!("outbox: an entry is unreadable and left as it is: {error}").into(),
+            ),
+        }
+    }
+    Ok(entries)
+}
+
+/// Saves an entry durably (IndexedDB strict durability) before anything shows it as saved.
+pub async fn save_entry(entry: &OutboxEntry) -> Result<(), String> {
+    let value = entry
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|error| error.to_string())?;
+    settle(outbox_put_promise(value)).await.map(|_| ())
+}
+
+/// POSTs an entry's body and returns what came of it.
+pub async fn send(entry: &OutboxEntry) -> SendOutcome {
+    match settle(post_promise(&entry.url, &entry.body, false)).await {
+        Ok(value) => {
+            let field = |name: &str| {
+                web_sys::js_sys::Reflect::get(&value, &name.into()).unwrap_or(JsValue::NULL)
+            };
+            SendOutcome::Answered {
+                status: field("status").as_f64().unwrap_or(0.0) as u16,
+                body: field("body").as_string().unwrap_or_default(),
+                problem_detail: field("problemDetail").as_string(),
+            }
+        }
+        Err(reason) => SendOutcome::NoAnswer(format!("could not reach the server: {reason}")),
+    }
+}
+
+/// Fires a keepalive POST of the entry as the page goes away.
+pub fn send_on_exit(entry: &OutboxEntry) {
+    post_on_exit(&entry.url, &entry.body);
+}

@@ -1,0 +1,260 @@
+// Certificates end to end, on the one-lesson test course (tests/fixtures/tiny-course)
+// served by the real specialist-server, which this spec starts, stops and restarts itself:
+// a learner completes the course, the browser signs the certificate and posts it, the
+// server re-grades and answers with an Open Badges credential; with the server down the
+// certificate waits in the outbox and is delivered exactly once when it returns; the
+// certificate prints on one page whose QR code decodes to the verification address.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import jsQR from 'jsqr';
+import { PNG } from 'pngjs';
+import { test, expect, type Page } from './fixtures';
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the suite with \`cargo xtask test\``);
+  return value;
+}
+
+/** A specialist-server child process serving the test course; its log is kept. */
+class Server {
+  url = '';
+  log = '';
+  private child: ChildProcess | null = null;
+  constructor(private data: string, private port = '0') {}
+
+  async start(): Promise<void> {
+    const child = spawn(required('SPECIALIST_SERVER_BINARY'), [
+      '--bundle', required('SPECIALIST_TEST_COURSE_BUNDLE'),
+      '--course', required('SPECIALIST_TEST_COURSE'),
+      '--db', join(this.data, 'certificates.db'),
+      '--port', this.port,
+      '--rate-limit', '0',
+    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    child.stderr!.on('data', (chunk) => { this.log += chunk.toString(); });
+    this.url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (chunk) => {
+        out += chunk.toString();
+        const found = out.match(/https?:\/\/[^\s]+\//);
+        if (found) resolve(found[0]);
+      });
+      child.on('exit', (code) => reject(new Error(`the server exited with ${code}: ${this.log}`)));
+    });
+    this.port = new URL(this.url).port;
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+    this.child = null;
+  }
+}
+
+let data = '';
+test.beforeEach(() => { data = mkdtempSync(join(tmpdir(), 'specialist-certificate-')); });
+test.afterEach(() => rmSync(data, { recursive: true, force: true }));
+
+/** Reads the lesson to its end, then passes both exams with the right answers. */
+async function completeCourse(page: Page, url: string) {
+  await page.goto(`${url}#/lessons/sky`);
+  await expect(page.getByRole('heading', { level: 1, name: 'The colour of the sky' })).toBeVisible();
+  await page.locator('.lesson-footer').scrollIntoViewIfNeeded();
+  await page.goto(`${url}#/`);
+  await expect(page.locator('.lesson-item').filter({ hasText: 'The colour of the sky' })).toContainText(/Complete/i);
+  for (const exam of ['check', 'final']) {
+    await page.goto(`${url}#/exams/${exam}`);
+    await page.getByRole('button', { name: /^Start attempt 1 of/ }).click();
+    for (let position = 0; position < 2; position++) {
+      const question = page.locator('.question');
+      await expect(page.getByRole('heading', { name: `Question ${position + 1} of 2` })).toBeVisible();
+      if (await question.getByLabel('Blue', { exact: true }).count()) {
+        await question.getByLabel('Blue', { exact: true }).check();
+      } else {
+        await question.getByLabel('True', { exact: true }).check();
+      }
+      await expect(page.locator('.save-state')).toHaveText('All answers saved on this device.');
+      await page.locator('.question-actions button:last-child').click();
+    }
+    await page.getByRole('button', { name: 'Submit attempt' }).click();
+    await page.locator('#confirm-submit').click();
+    await expect(page.locator('.result-verdict')).toContainText('100 % — Passed');
+  }
+}
+
+async function confirmProfile(page: Page, url: string) {
+  await page.goto(`${url}#/certificate`);
+  await page.getByLabel('Full name').fill('Ada Lovelace');
+  await page.getByLabel('Email').fill('ada@example.com');
+  await page.getByLabel('Organisation').fill('Analytical Partners');
+  await page.getByRole('button', { name: 'Confirm and create my certificate' }).click();
+}
+
+/** The server log's lines that match `outcome`. */
+function logLines(server: Server, outcome: RegExp): string[] {
+  return server.log.split('\n').filter((line) => outcome.test(line));
+}
+
+test('a completed course is signed in the browser, posted, verified, and downloadable', async ({ page, problems }) => {
+  const server = new Server(data);
+  await server.start();
+  try {
+    await completeCourse(page, server.url);
+    await confirmProfile(page, server.url);
+    await expect(page.locator('.delivery')).toHaveAttribute('data-state', 'verified', { timeout: 15_000 });
+    await expect(page.locator('.certificate-name')).toHaveText('Ada Lovelace');
+    await expect(page.locator('.certificate-course')).toHaveText('Tiny Test Course');
+    await expect(page.locator('.certificate-scores li')).toHaveCount(2);
+
+    // The signed certificate as downloaded: an eddsa-jcs-2022 proof by a WebCrypto key.
+    const [certificateDownload] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download signed certificate (JSON)' }).click(),
+    ]);
+    const certificate = JSON.parse(readFileSync(await certificateDownload.path(), 'utf8'));
+    expect(certificate.type).toBe('SpecialistCompletionCertificate');
+    expect(certificate.proof.cryptosuite).toBe('eddsa-jcs-2022');
+    expect(certificate.device_key.protection).toBe('webcrypto-non-extractable');
+    expect(certificate.learner.name).toBe('Ada Lovelace');
+    expect(certificate.exams.map((exam: { exam: string }) => exam.exam)).toEqual(['check', 'final']);
+
+    // The credential the server answered with is what its API serves.
+    const [credentialDownload] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download Open Badges credential (JSON)' }).click(),
+    ]);
+    const credential = JSON.parse(readFileSync(await credentialDownload.path(), 'utf8'));
+    expect(credential.type).toContain('OpenBadgeCredential');
+    const uuid = certificate.id.replace('urn:uuid:', '');
+    const served = await (await page.request.get(`${server.url}api/v1/certificates/${uuid}`)).json();
+    expect(served).toEqual(credential);
+
+    // The in-app verifier holds the credential and refuses an edited certificate.
+    await page.goto(`${server.url}#/verify`);
+    await page.getByLabel('Certificate or credential JSON').fill(JSON.stringify(credential));
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    await expect(page.locator('.verdict')).toHaveAttribute('data-holds', 'true');
+    certificate.exams[0].score_basis_points = 10000 - 1;
+    await page.getByLabel('Certificate or credential JSON').fill(JSON.stringify(certificate));
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    await expect(page.locator('.verdict')).toHaveAttribute('data-holds', 'false');
+    await expect(page.locator('.finding-fails').first()).toContainText('signature does not match');
+    expect(problems).toEqual([]);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('with the server down the certificate waits queued, and is delivered exactly once when it returns', async ({ page }) => {
+  const server = new Server(data);
+  await server.start();
+  try {
+    await completeCourse(page, server.url);
+    await server.stop();
+    await confirmProfile(page, server.url);
+    await expect(page.locator('.delivery')).toHaveAttribute('data-state', 'queued');
+    await expect(page.locator('.delivery')).toContainText('it will be sent when the server can be reached');
+    // The certificate is already printable and downloadable while queued.
+    await expect(page.locator('.certificate-name')).toHaveText('Ada Lovelace');
+
+    // It is kept durably in IndexedDB, not only in the page.
+    const stored = await page.evaluate(() => new Promise<{ state: string; attempts: number }[]>((resolve, reject) => {
+      const open = indexedDB.open('specialist');
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const all = open.result.transaction('outbox').objectStore('outbox').getAll();
+        all.onsuccess = () => resolve(all.result);
+        all.onerror = () => reject(all.error);
+      };
+    }));
+    expect(stored).toHaveLength(1);
+    expect(stored[0].state).toBe('queued');
+    expect(stored[0].attempts).toBeGreaterThan(0);
+
+    await server.start();
+    // The outbox retries on its own (exponential backoff with jitter, capped).
+    await expect(page.locator('.delivery')).toHaveAttribute('data-state', 'verified', { timeout: 30_000 });
+    // One POST reached the server, and it stored the certificate (201).
+    expect(logLines(server, /certificate accepted/), server.log).toHaveLength(1);
+    expect(logLines(server, /certificate accepted.*status=201/), server.log).toHaveLength(1);
+    expect(logLines(server, /certificate rejected/), server.log).toHaveLength(0);
+
+    // Opening the app again sends nothing more: a verified entry is done.
+    await page.reload();
+    await expect(page.locator('.delivery')).toHaveAttribute('data-state', 'verified');
+    await page.waitForTimeout(1_000);
+    expect(logLines(server, /certificate (accepted|rejected)/), server.log).toHaveLength(1);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('the certificate prints on one landscape page whose QR code decodes to the verification address', async ({ page }) => {
+  const server = new Server(data);
+  await server.start();
+  try {
+    await completeCourse(page, server.url);
+    await confirmProfile(page, server.url);
+    await expect(page.locator('.delivery')).toHaveAttribute('data-state', 'verified', { timeout: 15_000 });
+    const verificationUrl = (await page.locator('.certificate-url').innerText()).trim();
+    expect(verificationUrl).toMatch(new RegExp(`^${server.url}verify/[0-9a-f-]{36}$`));
+
+    await page.emulateMedia({ media: 'print' });
+    for (const format of ['A4', 'Letter'] as const) {
+      const pdf = join(data, `certificate-${format}.pdf`);
+      await page.pdf({ path: pdf, format, preferCSSPageSize: true, printBackground: true });
+      const info = execFileSync('pdfinfo', [pdf]).toString();
+      expect(info, format).toMatch(/^Pages:\s+1$/m);
+      const [, width, height] = info.match(/Page size:\s+([\d.]+) x ([\d.]+)/)!;
+      expect(Number(width), `${format} is landscape`).toBeGreaterThan(Number(height));
+
+      // Rasterize the printed page and read the QR code back from it.
+      execFileSync('pdftoppm', ['-png', '-r', '150', '-singlefile', pdf, join(data, `page-${format}`)]);
+      const png = PNG.sync.read(readFileSync(join(data, `page-${format}.png`)));
+      const code = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
+      expect(code?.data, format).toBe(verificationUrl);
+    }
+
+    // The verification page the QR code leads to says the certificate is genuine.
+    await page.emulateMedia({ media: 'screen' });
+    await page.goto(verificationUrl);
+    await expect(page.locator('body')).toContainText('Ada Lovelace');
+    await expect(page.locator('body')).toContainText(/genuine/i);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('where WebCrypto has no Ed25519, a software key signs, the certificate says so, and the server verifies it', async ({ page }) => {
+  // An older browser: Ed25519 is missing from WebCrypto (SHA-512 is still there).
+  await page.addInitScript(() => {
+    const original = crypto.subtle.generateKey.bind(crypto.subtle);
+    crypto.subtle.generateKey = ((algorithm: AlgorithmIdentifier, extractable: boolean, usages: KeyUsage[]) => {
+      const name = typeof algorithm === 'string' ? algorithm : algorithm.name;
+      if (name === 'Ed25519') return Promise.reject(new DOMException('Unrecognized name.', 'NotSupportedError'));
+      return original(algorithm as never, extractable, usages);
+    }) as typeof crypto.subtle.generateKey;
+  });
+  const server = new Server(data);
+  await server.start();
+  try {
+    await completeCourse(page, server.url);
+    await confirmProfile(page, server.url);
+    await expect(page.locator('.delivery')).toHaveAttribute('data-state', 'verified', { timeout: 15_000 });
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download signed certificate (JSON)' }).click(),
+    ]);
+    const certificate = JSON.parse(readFileSync(await download.path(), 'utf8'));
+    expect(certificate.device_key.protection).toBe('software');
+  } finally {
+    await server.stop();
+  }
+});
