@@ -118,21 +118,25 @@ impl Outbox {
             });
             let outcome = vault::send(&entry).await;
             entry.record(outcome, time::wall_milliseconds(), jitter_permille());
-            // The new state is saved before it is shown; if saving fails, the entry stays
-            // queued in storage and is simply sent again (the server answers 200).
-            if let Err(error) = vault::save_entry(&entry).await {
-                self.storage_error
-                    .set(Some(format!("the outbox cannot be saved: {error}")));
-            }
+            // The new state is saved before it is shown. If saving fails, the page keeps
+            // showing the stored state, and the entry, still queued in storage, is sent
+            // again later (the server answers the same credential with 200).
+            let saved = vault::save_entry(&entry).await;
             self.sending.update(|sending| {
                 sending.remove(&entry.id);
             });
-            self.entries.update(|entries| {
-                if let Some(existing) = entries.iter_mut().find(|existing| existing.id == entry.id)
-                {
-                    *existing = entry;
-                }
-            });
+            match saved {
+                Ok(()) => self.entries.update(|entries| {
+                    if let Some(existing) =
+                        entries.iter_mut().find(|existing| existing.id == entry.id)
+                    {
+                        *existing = entry;
+                    }
+                }),
+                Err(error) => self
+                    .storage_error
+                    .set(Some(format!("the outbox cannot be saved: {error}"))),
+            }
         }
     }
 

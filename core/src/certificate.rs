@@ -793,12 +793,8 @@ pub fn check_attempt(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::exam::assembly::{BlueprintRule, Scope};
     use crate::exam::attempt::Attempt;
-    use crate::exam::published::{
-        EXAM_FORMAT, ExamOption, PublishedQuestion, QuestionKind, ReviewPolicy,
-    };
-    use crate::exam::seal::seal;
+    use crate::exam::attempt::tests::{true_false_exam, true_false_key};
     use crate::manifest::tests::sample;
     use crate::progress::ProgressEvent;
 
@@ -815,55 +811,10 @@ pub(crate) mod tests {
     /// Six true/false questions in module `one`, four asked, 10 minutes, pass at 75 %;
     /// the right answer of `q<n>` is `n` even.
     fn authority() -> ExamAuthority {
-        let key = |number: u8| AnswerKey::TrueFalse {
-            correct: number.is_multiple_of(2),
-        };
-        let exam = PublishedExam {
-            format: EXAM_FORMAT,
-            id: "final".into(),
-            title: "Final".into(),
-            instructions_html: String::new(),
-            prerequisites: Vec::new(),
-            time_limit_minutes: 10,
-            pass_mark_percent: 75,
-            attempts_allowed: 2,
-            retry_wait_minutes: 0,
-            blueprint: vec![BlueprintRule {
-                scope: Scope::Module("one".into()),
-                count: 4,
-            }],
-            review: ReviewPolicy {
-                score: true,
-                objectives: true,
-                wrong_answers: true,
-                correct_answers: false,
-                explanations: false,
-            },
-            questions: (0..6u8)
-                .map(|number| PublishedQuestion {
-                    id: format!("q{number}"),
-                    objective: format!("o{}", number % 2),
-                    module: "one".into(),
-                    kind: QuestionKind::TrueFalse,
-                    stem_html: "<p>?</p>".into(),
-                    options: vec![ExamOption {
-                        html: "True".into(),
-                        fixed: true,
-                    }],
-                    prompts: Vec::new(),
-                    unit: String::new(),
-                    grid: None,
-                    difficulty: None,
-                    seal: seal(&key(number), &[number; 16]),
-                })
-                .collect(),
-            review_file: None,
-            review_cipher: None,
-        };
         ExamAuthority {
-            exam,
+            exam: true_false_exam(6, "one"),
             answer_keys: (0..6u8)
-                .map(|number| (format!("q{number}"), key(number)))
+                .map(|number| (format!("q{number}"), true_false_key(number)))
                 .collect(),
         }
     }

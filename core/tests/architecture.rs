@@ -1,6 +1,6 @@
 //! Enforces the architecture invariant that specialist-core has no web, IO, clock, RNG or async-runtime dependencies.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::process::Command;
 
 /// Crate names (or prefixes ending in '-') that would let core touch the browser, the
@@ -34,67 +34,42 @@ fn is_forbidden(name: &str) -> bool {
     })
 }
 
-/// Walks the resolved dependency graph from specialist-core through normal
-/// (non-dev) edges, for every target platform, and returns every crate name reached.
+/// Every crate reached from specialist-core through normal (non-dev) edges, on every
+/// target platform, with all of core's own features on (`crypto` included). `cargo tree -p`
+/// resolves features for core alone; `cargo metadata` would unify them with the rest of the
+/// workspace and blame core for what the server enables in a shared dependency.
 fn normal_dependency_closure_of_core() -> BTreeSet<String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let output = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--locked"])
+        .args([
+            "tree",
+            "--locked",
+            "--package",
+            "specialist-core",
+            "--all-features",
+            "--edges",
+            "normal",
+            "--target",
+            "all",
+            "--prefix",
+            "none",
+            "--format",
+            "{p}",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
-        .expect("cargo metadata runs");
+        .expect("cargo tree runs");
     assert!(
         output.status.success(),
-        "cargo metadata failed: {}",
+        "cargo tree failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let metadata: serde_json::Value =
-        serde_json::from_slice(&output.stdout).expect("cargo metadata prints JSON");
-
-    let names: HashMap<&str, &str> = metadata["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|package| {
-            (
-                package["id"].as_str().unwrap(),
-                package["name"].as_str().unwrap(),
-            )
-        })
-        .collect();
-    let nodes: HashMap<&str, &serde_json::Value> = metadata["resolve"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|node| (node["id"].as_str().unwrap(), node))
-        .collect();
-    let core_id = names
-        .iter()
-        .find(|(_, name)| **name == "specialist-core")
-        .map(|(id, _)| *id)
-        .expect("specialist-core is in the workspace");
-
-    let mut reached = BTreeSet::new();
-    let mut stack = vec![core_id];
-    let mut seen = BTreeSet::new();
-    while let Some(id) = stack.pop() {
-        if !seen.insert(id) {
-            continue;
-        }
-        for dependency in nodes[id]["deps"].as_array().unwrap() {
-            let is_normal_edge = dependency["dep_kinds"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|kind| kind["kind"].is_null());
-            if is_normal_edge {
-                let dependency_id = dependency["pkg"].as_str().unwrap();
-                reached.insert(names[dependency_id].to_string());
-                stack.push(dependency_id);
-            }
-        }
-    }
-    reached
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| *name != "specialist-core")
+        .map(str::to_string)
+        .collect()
 }
 
 #[test]

@@ -28,21 +28,8 @@ pub fn clean(html: &str) -> String {
         .to_string()
 }
 
-/// Escapes text for use in HTML text or a double-quoted attribute value.
-pub fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for character in text.chars() {
-        match character {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            other => escaped.push(other),
-        }
-    }
-    escaped
-}
+/// Escapes text for use in HTML text or a quoted attribute value (shared with the server).
+pub use specialist_core::exam::display::escape_html as escape;
 
 #[cfg(test)]
 mod tests {

@@ -206,10 +206,11 @@ pub fn issue(input: &CredentialInput<'_>) -> Result<Canonical, CanonicalError> {
                 (
                     "narrative",
                     text(format!(
-                        "Score {} % (pass mark {} %), attempt {}, submitted {}, transcript SHA-256 {}",
+                        "Score {} % (pass mark {} %), attempt {}, time limit at {} % (accommodation), submitted {}, transcript SHA-256 {}",
                         percent_text(regraded.score_basis_points),
                         short_percent_text(regraded.pass_mark_basis_points),
                         claimed.attempt,
+                        claimed.accommodation_percent,
                         claimed.submitted_at,
                         claimed.transcript_head
                     )),

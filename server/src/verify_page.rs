@@ -7,28 +7,13 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use specialist_core::canonical::Canonical;
 use specialist_core::certificate::Certificate;
+use specialist_core::exam::display::escape_html;
 use specialist_core::proof;
 
 use crate::AppState;
 use crate::certificates::certificate_id_from_path;
 use crate::credential::CERTIFICATES_PATH;
 use crate::database::StoredCertificate;
-
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn escape_html(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for character in text.chars() {
-        match character {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            other => escaped.push(other),
-        }
-    }
-    escaped
-}
 
 /// Inline styles: the page must work without any other file, printed or on a phone.
 const STYLE: &str = "

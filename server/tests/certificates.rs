@@ -365,7 +365,7 @@ async fn a_valid_certificate_becomes_a_signed_open_badge_that_can_be_fetched_and
     assert_eq!(evidence.len(), 2);
     let narrative = evidence[1]["narrative"].as_str().unwrap();
     assert!(
-        narrative.starts_with("Score 100.00 % (pass mark 50 %), attempt 1, submitted 2026-03-01T10:03:00Z, transcript SHA-256 "),
+        narrative.starts_with("Score 100.00 % (pass mark 50 %), attempt 1, time limit at 100 % (accommodation), submitted 2026-03-01T10:03:00Z, transcript SHA-256 "),
         "{narrative}"
     );
     assert!(narrative.ends_with(&certificate.exams[1].transcript_head));

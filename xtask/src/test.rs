@@ -149,6 +149,8 @@ fn run_suites(root: &Path, tally: &mut Tally) {
 
 /// The small course the certificate tests complete end to end.
 const TEST_COURSE: &str = "tests/fixtures/tiny-course";
+/// config.json and the partner logo of the test course's deployment.
+const TEST_COURSE_DEPLOYMENT: &str = "tests/fixtures/test-course-deployment";
 
 /// What the certificate suite needs to run servers of its own, which it stops and restarts.
 struct CertificateSuite {
@@ -157,8 +159,8 @@ struct CertificateSuite {
     course: PathBuf,
 }
 
-/// A copy of the release bundle with the test course published in place of the real one,
-/// so the app under test is exactly the shipped app.
+/// A copy of the release bundle with the test course published in place of the real one
+/// and a co-branded config.json, so the app under test is exactly the shipped app.
 fn test_course_bundle(root: &Path, bundle: &Path) -> Result<PathBuf, Failure> {
     let failed = |detail: String| Failure::new("test course bundle", detail, None);
     let target = root.join("target/e2e/test-course-bundle");
@@ -176,6 +178,9 @@ fn test_course_bundle(root: &Path, bundle: &Path) -> Result<PathBuf, Failure> {
                 .join("\n"),
         )
     })?;
+    // The partner's co-branding, as an admin would configure it.
+    copy_folder(&root.join(TEST_COURSE_DEPLOYMENT), &target)
+        .map_err(|error| failed(format!("copying the test deployment's config: {error}")))?;
     Ok(target)
 }
 

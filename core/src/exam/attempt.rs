@@ -426,7 +426,7 @@ pub fn availability(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::exam::assembly::{BlueprintRule, Scope};
     use crate::exam::grading::AnswerKey;
@@ -447,6 +447,19 @@ mod tests {
 
     /// Four true/false questions; the right answer of `q<n>` is `n` even.
     fn exam() -> PublishedExam {
+        true_false_exam(4, "m")
+    }
+
+    /// The key of `q<number>` in [`true_false_exam`]: true when `number` is even.
+    pub(crate) fn true_false_key(number: u8) -> AnswerKey {
+        AnswerKey::TrueFalse {
+            correct: number.is_multiple_of(2),
+        }
+    }
+
+    /// Exam `final`: `count` true/false questions `q0…` in `module`, four asked, 10 minutes,
+    /// pass at 75 %; objectives alternate `o0`, `o1`.
+    pub(crate) fn true_false_exam(count: u8, module: &str) -> PublishedExam {
         PublishedExam {
             format: EXAM_FORMAT,
             id: "final".into(),
@@ -458,7 +471,7 @@ mod tests {
             attempts_allowed: 2,
             retry_wait_minutes: 30,
             blueprint: vec![BlueprintRule {
-                scope: Scope::Module("m".into()),
+                scope: Scope::Module(module.into()),
                 count: 4,
             }],
             review: ReviewPolicy {
@@ -468,11 +481,11 @@ mod tests {
                 correct_answers: false,
                 explanations: false,
             },
-            questions: (0..4u8)
+            questions: (0..count)
                 .map(|number| PublishedQuestion {
                     id: format!("q{number}"),
                     objective: format!("o{}", number % 2),
-                    module: "m".into(),
+                    module: module.into(),
                     kind: QuestionKind::TrueFalse,
                     stem_html: "<p>?</p>".into(),
                     options: vec![ExamOption {
@@ -483,12 +496,7 @@ mod tests {
                     unit: String::new(),
                     grid: None,
                     difficulty: None,
-                    seal: seal(
-                        &AnswerKey::TrueFalse {
-                            correct: number % 2 == 0,
-                        },
-                        &[number; 16],
-                    ),
+                    seal: seal(&true_false_key(number), &[number; 16]),
                 })
                 .collect(),
             review_file: None,

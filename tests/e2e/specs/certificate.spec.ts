@@ -5,7 +5,7 @@
 // certificate waits in the outbox and is delivered exactly once when it returns; the
 // certificate prints on one page whose QR code decodes to the verification address.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jsQR from 'jsqr';
@@ -23,12 +23,12 @@ class Server {
   url = '';
   log = '';
   private child: ChildProcess | null = null;
-  constructor(private data: string, private port = '0') {}
+  constructor(private data: string, private port = '0', private course = required('SPECIALIST_TEST_COURSE')) {}
 
   async start(): Promise<void> {
     const child = spawn(required('SPECIALIST_SERVER_BINARY'), [
       '--bundle', required('SPECIALIST_TEST_COURSE_BUNDLE'),
-      '--course', required('SPECIALIST_TEST_COURSE'),
+      '--course', this.course,
       '--db', join(this.data, 'certificates.db'),
       '--port', this.port,
       '--rate-limit', '0',
@@ -112,6 +112,10 @@ test('a completed course is signed in the browser, posted, verified, and downloa
     await expect(page.locator('.certificate-name')).toHaveText('Ada Lovelace');
     await expect(page.locator('.certificate-course')).toHaveText('Tiny Test Course');
     await expect(page.locator('.certificate-scores li')).toHaveCount(2);
+    await expect(page.locator('.certificate-scores li').first()).toHaveText('Quick check: 100 % (pass mark 50 %)');
+    // The partner's co-brand from config.json, with its logo loaded.
+    await expect(page.locator('.certificate-co-brand')).toHaveText('Northwind Partners');
+    expect(await page.locator('.certificate-co-brand img').evaluate((image: HTMLImageElement) => image.naturalWidth)).toBeGreaterThan(0);
 
     // The signed certificate as downloaded: an eddsa-jcs-2022 proof by a WebCrypto key.
     const [certificateDownload] = await Promise.all([
@@ -189,6 +193,29 @@ test('with the server down the certificate waits queued, and is delivered exactl
     // Opening the app again sends nothing more: a verified entry is done.
     await page.reload();
     await expect(page.locator('.delivery')).toHaveAttribute('data-state', 'verified');
+    await page.waitForTimeout(1_000);
+    expect(logLines(server, /certificate (accepted|rejected)/), server.log).toHaveLength(1);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('a certificate the server refuses shows the server\'s reason and stays refused', async ({ page }) => {
+  // The server holds another version of the course than the one the learner studied.
+  const otherVersion = join(data, 'course');
+  cpSync(required('SPECIALIST_TEST_COURSE'), otherVersion, { recursive: true });
+  const source = join(otherVersion, 'course.toml');
+  writeFileSync(source, readFileSync(source, 'utf8').replace('version = "1.0.0"', 'version = "1.0.1"'));
+  const server = new Server(data, '0', otherVersion);
+  await server.start();
+  try {
+    await completeCourse(page, server.url);
+    await confirmProfile(page, server.url);
+    await expect(page.locator('.delivery')).toHaveAttribute('data-state', 'rejected', { timeout: 15_000 });
+    await expect(page.locator('.delivery')).toContainText('Rejected by the server: course "tiny-course" version "1.0.0"');
+    // A refusal is final: a reload does not send it again.
+    await page.reload();
+    await expect(page.locator('.delivery')).toHaveAttribute('data-state', 'rejected');
     await page.waitForTimeout(1_000);
     expect(logLines(server, /certificate (accepted|rejected)/), server.log).toHaveLength(1);
   } finally {
