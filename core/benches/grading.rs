@@ -113,6 +113,7 @@ fn bank() -> (PublishedExam, BTreeMap<String, Response>) {
             objectives: true,
             wrong_answers: true,
             correct_answers: false,
+            correct_answers_when_passed: false,
             explanations: false,
         },
         questions,

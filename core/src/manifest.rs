@@ -70,9 +70,15 @@ pub struct ModuleSummary {
     pub title: String,
     /// A short summary of what the module covers.
     pub description: String,
-    /// The sum of its lessons' minutes.
+    /// The sum of its lessons' minutes; for a planned module, its planned minutes.
     pub minutes: u32,
-    /// Lessons in order.
+    /// The minutes course.toml plans for it (0 when it plans none).
+    #[serde(default)]
+    pub planned_minutes: u32,
+    /// A module announced with its minutes and objectives whose lessons are not written yet.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub planned: bool,
+    /// Lessons in order (none while planned).
     pub lessons: Vec<LessonSummary>,
 }
 
@@ -128,6 +134,9 @@ pub struct ExamSummary {
     pub time_limit_minutes: u32,
     /// The pass mark in percent.
     pub pass_mark_percent: u32,
+    /// An exam whose bank is not written yet: listed, never available to learners.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub planned: bool,
 }
 
 /// A glossary term as published in the glossary file.
@@ -257,6 +266,8 @@ pub(crate) mod tests {
                     title: "One".into(),
                     description: String::new(),
                     minutes: 20,
+                    planned_minutes: 0,
+                    planned: false,
                     lessons: vec![lesson("a", 10), lesson("b", 10)],
                 },
                 ModuleSummary {
@@ -264,6 +275,8 @@ pub(crate) mod tests {
                     title: "Two".into(),
                     description: String::new(),
                     minutes: 10,
+                    planned_minutes: 0,
+                    planned: false,
                     lessons: vec![lesson("c", 10)],
                 },
             ],

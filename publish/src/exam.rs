@@ -66,6 +66,8 @@ struct ReviewSource {
     #[serde(default)]
     correct_answers: bool,
     #[serde(default)]
+    correct_answers_when_passed: bool,
+    #[serde(default)]
     explanations: bool,
 }
 
@@ -328,6 +330,7 @@ pub fn compile(
         objectives: source.review.objectives,
         wrong_answers: source.review.wrong_answers,
         correct_answers: source.review.correct_answers,
+        correct_answers_when_passed: source.review.correct_answers_when_passed,
         explanations: source.review.explanations,
     };
     let mut questions = Vec::with_capacity(bank.len());
@@ -340,13 +343,15 @@ pub fn compile(
             id: published.id.clone(),
             // The right response ships only when the policy shows it, so that a review
             // of explanations alone never carries the answers.
-            response: if review.correct_answers {
+            response: if review.carries_correct_answers() {
                 key.right_response().encode()
             } else {
                 String::new()
             },
             tolerance: match key {
-                AnswerKey::Numeric { tolerance, .. } if review.correct_answers => tolerance,
+                AnswerKey::Numeric { tolerance, .. } if review.carries_correct_answers() => {
+                    tolerance
+                }
                 _ => 0,
             },
             explanation_html: if review.explanations {
@@ -404,6 +409,7 @@ pub fn compile(
             question_count: u32::try_from(exam.question_count()).unwrap_or(u32::MAX),
             time_limit_minutes,
             pass_mark_percent,
+            planned: false,
         },
         files,
         authority: ExamAuthority { exam, answer_keys },

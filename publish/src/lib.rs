@@ -22,7 +22,8 @@ use sha2::{Digest, Sha256};
 use specialist_core::certificate::ExamAuthority;
 use specialist_core::exam::seal::{sha256_hex, to_hex};
 use specialist_core::manifest::{
-    CompletionRules, CourseManifest, LessonSummary, MANIFEST_FORMAT, ModuleSummary, Objective,
+    CompletionRules, CourseManifest, ExamSummary, LessonSummary, MANIFEST_FORMAT, ModuleSummary,
+    Objective,
 };
 
 pub use diagnostics::PublishError;
@@ -34,8 +35,9 @@ pub use lesson::WORDS_PER_MINUTE;
 pub const COURSE_FILE: &str = "course.toml";
 /// The glossary file inside a course directory (optional).
 pub const GLOSSARY_FILE: &str = "glossary.toml";
-/// How far the published minutes may stray from the course's target, in percent.
-pub const MINUTES_TOLERANCE_PERCENT: u32 = 2;
+/// How far the published minutes may stray from the course's target, and a module's
+/// lessons from its planned minutes, in percent.
+pub const MINUTES_TOLERANCE_PERCENT: u32 = 5;
 
 /// How to publish a course.
 #[derive(Clone)]
@@ -299,16 +301,55 @@ pub fn compile_with(
             });
             compiled_lessons.push(compiled);
         }
+        let planned_minutes = module
+            .minutes
+            .as_ref()
+            .map_or(0, |minutes| *minutes.get_ref());
+        let computed: u32 = lessons.iter().map(|lesson| lesson.minutes).sum();
+        if let Some(minutes) = &module.minutes
+            && !module.planned
+            && !lessons.is_empty()
+            && computed.abs_diff(planned_minutes) * 100
+                > planned_minutes * MINUTES_TOLERANCE_PERCENT
+        {
+            let slack = planned_minutes * MINUTES_TOLERANCE_PERCENT / 100;
+            diagnostics.at(
+                &course_file,
+                minutes.span().start,
+                format!(
+                    "module {:?}: its lessons add up to {computed} minutes, more than {MINUTES_TOLERANCE_PERCENT} % off the planned {planned_minutes} (allowed {}–{})",
+                    module.id.get_ref(),
+                    planned_minutes - slack,
+                    planned_minutes + slack
+                ),
+            );
+        }
         modules.push(ModuleSummary {
             id: module.id.get_ref().clone(),
             title: module.title.clone(),
             description: module.description.clone(),
-            minutes: lessons.iter().map(|lesson| lesson.minutes).sum(),
+            minutes: if module.planned {
+                planned_minutes
+            } else {
+                computed
+            },
+            planned_minutes,
+            planned: module.planned,
             lessons,
         });
     }
 
+    let planned_modules: HashSet<&str> = course
+        .modules
+        .iter()
+        .filter(|module| module.planned)
+        .map(|module| module.id.get_ref().as_str())
+        .collect();
     for objective in &course.objectives {
+        // A planned module's objectives are taught once its lessons are written.
+        if planned_modules.contains(objective.module.get_ref().as_str()) {
+            continue;
+        }
         let taught = compiled_lessons
             .iter()
             .any(|lesson| lesson.objectives.contains(objective.id.get_ref()));
@@ -350,6 +391,18 @@ pub fn compile_with(
         let id = declared.id.get_ref();
         // A malformed id is reported by the course checks and must not become a path.
         if !source::is_valid_identifier(id) {
+            continue;
+        }
+        if declared.planned {
+            exams.push(ExamSummary {
+                id: id.clone(),
+                title: declared.title.clone(),
+                file: String::new(),
+                question_count: 0,
+                time_limit_minutes: 0,
+                pass_mark_percent: 0,
+                planned: true,
+            });
             continue;
         }
         let path = course_directory
@@ -402,7 +455,7 @@ pub fn compile_with(
             &course_file,
             course.target_minutes.span().start,
             format!(
-                "the lessons add up to {total_minutes} minutes, more than {MINUTES_TOLERANCE_PERCENT} % off the target of {target} (allowed {}–{})",
+                "the modules add up to {total_minutes} minutes (planned modules at their planned minutes), more than {MINUTES_TOLERANCE_PERCENT} % off the target of {target} (allowed {}–{})",
                 target - slack,
                 target + slack
             ),

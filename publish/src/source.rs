@@ -66,6 +66,13 @@ pub struct ModuleSource {
     /// Lesson identifiers in order; each is the file `lessons/<id>.md`.
     #[serde(default)]
     pub lessons: Vec<Spanned<String>>,
+    /// The minutes of material planned; the lessons must add up to within
+    /// [`crate::MODULE_MINUTES_TOLERANCE_PERCENT`] of it.
+    #[serde(default)]
+    pub minutes: Option<Spanned<u32>>,
+    /// Announced with its minutes and objectives, its lessons not written yet.
+    #[serde(default)]
+    pub planned: bool,
 }
 
 /// One `[[exams]]` table.
@@ -76,6 +83,9 @@ pub struct ExamReference {
     pub id: Spanned<String>,
     /// Title shown to learners.
     pub title: String,
+    /// Announced, its bank not written yet: no exam file, never available to learners.
+    #[serde(default)]
+    pub planned: bool,
 }
 
 /// The `[completion]` table.
@@ -207,11 +217,35 @@ impl CourseSource {
                     format!("module {:?} has an empty title", module.id.get_ref()),
                 );
             }
-            if module.lessons.is_empty() {
+            if module.planned {
+                if !module.lessons.is_empty() {
+                    diagnostics.at(
+                        file,
+                        module.id.span().start,
+                        format!(
+                            "module {:?} is planned but lists lessons; remove `planned = true` once its lessons are written",
+                            module.id.get_ref()
+                        ),
+                    );
+                }
+                if module.minutes.is_none() {
+                    diagnostics.at(
+                        file,
+                        module.id.span().start,
+                        format!(
+                            "module {:?} is planned but has no minutes; a planned module carries its planned minutes",
+                            module.id.get_ref()
+                        ),
+                    );
+                }
+            } else if module.lessons.is_empty() {
                 diagnostics.at(
                     file,
                     module.id.span().start,
-                    format!("module {:?} lists no lessons", module.id.get_ref()),
+                    format!(
+                        "module {:?} lists no lessons (mark it `planned = true` with its `minutes` until they are written)",
+                        module.id.get_ref()
+                    ),
                 );
             }
             for lesson in &module.lessons {

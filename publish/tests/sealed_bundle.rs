@@ -80,6 +80,8 @@ fn load_exams() -> Vec<Loaded> {
     manifest
         .exams
         .iter()
+        // A planned exam has no bank yet, so nothing of it is published.
+        .filter(|summary| !summary.planned)
         .map(|summary| {
             let exam_json = read_json(&course.join(&summary.file));
             let exam: PublishedExam = serde_json::from_value(exam_json.clone()).unwrap();

@@ -47,13 +47,19 @@ pub fn CourseHome() -> impl IntoView {
             view! {
                 <li class="module-item">
                     <h3><a href=Route::Module { id: module.id.clone() }.href()>{module.title.clone()}</a></h3>
-                    <p class="module-meta">{module.lessons.len()} " lessons · " {module.minutes} " min"</p>
+                    <p class="module-meta">
+                        {if module.planned {
+                            format!("Planned · about {} min · coming in a later version", module.planned_minutes)
+                        } else {
+                            format!("{} lessons · {} min", module.lessons.len(), module.minutes)
+                        }}
+                    </p>
                     <p>{module.description.clone()}</p>
                     <details class="objectives">
                         <summary>"What you will be able to do"</summary>
                         <ul>{objectives}</ul>
                     </details>
-                    <LessonList module=module.clone()/>
+                    {(!module.planned).then(|| view! { <LessonList module=module.clone()/> })}
                 </li>
             }
         })
@@ -67,7 +73,11 @@ pub fn CourseHome() -> impl IntoView {
                 <li>
                     <h3><a href=Route::Exam { id: exam.id.clone() }.href()>{exam.title.clone()}</a></h3>
                     <p class="module-meta">
-                        {format!("{} questions · {} min · pass mark {} %", exam.question_count, exam.time_limit_minutes, exam.pass_mark_percent)}
+                        {if exam.planned {
+                            "Not available yet: its questions are still being written".to_string()
+                        } else {
+                            format!("{} questions · {} min · pass mark {} %", exam.question_count, exam.time_limit_minutes, exam.pass_mark_percent)
+                        }}
                         {passed.then_some(" · Passed")}
                     </p>
                 </li>

@@ -31,7 +31,12 @@ pub fn ModulePage(
         <p class="lead">{module.description.clone()}</p>
         <h2>"What you will be able to do"</h2>
         <ul class="objective-list">{objectives.into_iter().map(|text| view! { <li>{text}</li> }).collect_view()}</ul>
-        <h2>"Lessons"</h2>
-        <LessonList module/>
+        {if module.planned {
+            view! {
+                <p class="notice">{format!("This module is planned: about {} minutes of lessons arrive in a later version of the course.", module.planned_minutes)}</p>
+            }.into_any()
+        } else {
+            view! { <h2>"Lessons"</h2> <LessonList module/> }.into_any()
+        }}
     }
 }

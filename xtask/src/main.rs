@@ -72,6 +72,42 @@ fn course_check(directory: PathBuf) -> ExitCode {
                 manifest.target_minutes,
                 published.files.len()
             );
+            println!(
+                "  {:<32} {:>7} {:>8} {:>7} {:>10} {:>7}",
+                "module", "planned", "computed", "reading", "activities", "off"
+            );
+            for module in &manifest.modules {
+                if module.planned {
+                    println!(
+                        "  {:<32} {:>7} {:>8}",
+                        module.id, module.planned_minutes, "planned"
+                    );
+                    continue;
+                }
+                let reading: u32 = module
+                    .lessons
+                    .iter()
+                    .map(|lesson| lesson.reading_minutes)
+                    .sum();
+                let activities: u32 = module
+                    .lessons
+                    .iter()
+                    .map(|lesson| lesson.activity_minutes)
+                    .sum();
+                let off = if module.planned_minutes == 0 {
+                    "-".to_string()
+                } else {
+                    let difference = i64::from(module.minutes) - i64::from(module.planned_minutes);
+                    format!(
+                        "{:+.1} %",
+                        difference as f64 * 100.0 / f64::from(module.planned_minutes)
+                    )
+                };
+                println!(
+                    "  {:<32} {:>7} {:>8} {:>7} {:>10} {:>7}",
+                    module.id, module.planned_minutes, module.minutes, reading, activities, off
+                );
+            }
             ExitCode::SUCCESS
         }
         Err(errors) => {

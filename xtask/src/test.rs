@@ -108,36 +108,59 @@ fn run_suites(root: &Path, tally: &mut Tally) {
     bundle::print_sizes(&bundle);
     cargo_tests(tally, Some(&bundle));
 
-    let servers = server::build(root, server::Profile::Debug).and_then(|binary| {
+    // The player and exam suites run on the starter course (their fixtures name its
+    // lessons and answers); the certificate suite on the tiny course; the content smoke
+    // test on the real course, as built.
+    let starter = course_bundle(root, &bundle, STARTER_COURSE, "starter-course-bundle", None);
+    let tiny = course_bundle(
+        root,
+        &bundle,
+        TINY_COURSE,
+        "tiny-course-bundle",
+        Some(TINY_COURSE_DEPLOYMENT),
+    );
+    let servers = starter.and_then(|starter| {
+        let binary = server::build(root, server::Profile::Debug)?;
         let data = std::env::temp_dir().join(format!("specialist-e2e-{}", std::process::id()));
+        let starter_course = root.join(STARTER_COURSE);
         let at_root = RunningServer::start(
             &binary,
-            &bundle,
-            &root.join("course"),
+            &starter,
+            &starter_course,
             &data.join("root.db"),
             "0",
             "/",
         )?;
         let at_sub_path = RunningServer::start(
             &binary,
-            &bundle,
-            &root.join("course"),
+            &starter,
+            &starter_course,
             &data.join("sub-path.db"),
             "0",
             LMS_SUB_PATH,
         )?;
-        Ok((at_root, at_sub_path, data, binary))
+        let real_course = RunningServer::start(
+            &binary,
+            &bundle,
+            &root.join("course"),
+            &data.join("course.db"),
+            "0",
+            "/",
+        )?;
+        Ok((at_root, at_sub_path, real_course, data, binary))
     });
-    let test_course = test_course_bundle(root, &bundle);
-    match (servers, test_course) {
-        (Ok((at_root, at_sub_path, data, binary)), Ok(test_course)) => {
-            let certificates = CertificateSuite {
+    match (servers, tiny) {
+        (Ok((at_root, at_sub_path, real_course, data, binary)), Ok(tiny)) => {
+            let suites = Suites {
+                root_url: at_root.url.clone(),
+                sub_path_url: at_sub_path.url.clone(),
+                course_url: real_course.url.clone(),
                 server_binary: binary,
-                bundle: test_course,
-                course: root.join(TEST_COURSE),
+                tiny_bundle: tiny,
+                tiny_course: root.join(TINY_COURSE),
             };
-            playwright(root, &at_root.url, &at_sub_path.url, &certificates, tally);
-            drop((at_root, at_sub_path));
+            playwright(root, &suites, tally);
+            drop((at_root, at_sub_path, real_course));
             let _ = std::fs::remove_dir_all(data);
         }
         (Err(failure), _) | (_, Err(failure)) => {
@@ -147,29 +170,42 @@ fn run_suites(root: &Path, tally: &mut Tally) {
     }
 }
 
-/// The small course the certificate tests complete end to end.
-const TEST_COURSE: &str = "tests/fixtures/tiny-course";
-/// config.json and the partner logo of the test course's deployment.
-const TEST_COURSE_DEPLOYMENT: &str = "tests/fixtures/test-course-deployment";
+/// The small course the player and exam suites run on.
+const STARTER_COURSE: &str = "tests/fixtures/starter-course";
+/// The one-lesson course the certificate tests complete end to end.
+const TINY_COURSE: &str = "tests/fixtures/tiny-course";
+/// config.json and the partner logo of the tiny course's deployment.
+const TINY_COURSE_DEPLOYMENT: &str = "tests/fixtures/test-course-deployment";
 
-/// What the certificate suite needs to run servers of its own, which it stops and restarts.
-struct CertificateSuite {
+/// Where each Playwright suite finds its app, and what the certificate suite needs to run
+/// servers of its own, which it stops and restarts.
+struct Suites {
+    root_url: String,
+    sub_path_url: String,
+    course_url: String,
     server_binary: PathBuf,
-    bundle: PathBuf,
-    course: PathBuf,
+    tiny_bundle: PathBuf,
+    tiny_course: PathBuf,
 }
 
-/// A copy of the release bundle with the test course published in place of the real one
-/// and a co-branded config.json, so the app under test is exactly the shipped app.
-fn test_course_bundle(root: &Path, bundle: &Path) -> Result<PathBuf, Failure> {
-    let failed = |detail: String| Failure::new("test course bundle", detail, None);
-    let target = root.join("target/e2e/test-course-bundle");
+/// A copy of the release bundle with the course in `course` published in place of the real
+/// one (and the files of `deployment`, e.g. a co-branded config.json, copied over), so the
+/// app under test is exactly the shipped app.
+fn course_bundle(
+    root: &Path,
+    bundle: &Path,
+    course: &str,
+    name: &str,
+    deployment: Option<&str>,
+) -> Result<PathBuf, Failure> {
+    let failed = |detail: String| Failure::new(name, detail, None);
+    let target = root.join("target/e2e").join(name);
     let _ = std::fs::remove_dir_all(&target);
     copy_folder(bundle, &target).map_err(|error| failed(format!("copying the bundle: {error}")))?;
     let course_folder = target.join("course");
     std::fs::remove_dir_all(&course_folder)
         .map_err(|error| failed(format!("removing the bundled course: {error}")))?;
-    specialist_publish::publish(&root.join(TEST_COURSE), &course_folder).map_err(|errors| {
+    specialist_publish::publish(&root.join(course), &course_folder).map_err(|errors| {
         failed(
             errors
                 .iter()
@@ -178,9 +214,10 @@ fn test_course_bundle(root: &Path, bundle: &Path) -> Result<PathBuf, Failure> {
                 .join("\n"),
         )
     })?;
-    // The partner's co-branding, as an admin would configure it.
-    copy_folder(&root.join(TEST_COURSE_DEPLOYMENT), &target)
-        .map_err(|error| failed(format!("copying the test deployment's config: {error}")))?;
+    if let Some(deployment) = deployment {
+        copy_folder(&root.join(deployment), &target)
+            .map_err(|error| failed(format!("copying {deployment}: {error}")))?;
+    }
     Ok(target)
 }
 
@@ -261,13 +298,7 @@ fn cargo_tests(tally: &mut Tally, bundle: Option<&Path>) {
     tally.add("cargo test", passed, failed, note);
 }
 
-fn playwright(
-    root: &Path,
-    root_url: &str,
-    sub_path_url: &str,
-    certificates: &CertificateSuite,
-    tally: &mut Tally,
-) {
+fn playwright(root: &Path, suites: &Suites, tally: &mut Tally) {
     let suite = root.join("tests/e2e");
     let report = root.join("target/e2e/report.json");
     let _ = std::fs::remove_file(&report);
@@ -275,15 +306,19 @@ fn playwright(
     runner
         .arg("test")
         .current_dir(&suite)
-        .env("SPECIALIST_URL", root_url)
-        .env("SPECIALIST_SUB_PATH_URL", sub_path_url)
-        .env("SPECIALIST_SERVER_BINARY", &certificates.server_binary)
-        .env("SPECIALIST_TEST_COURSE_BUNDLE", &certificates.bundle)
-        .env("SPECIALIST_TEST_COURSE", &certificates.course)
+        .env("SPECIALIST_URL", &suites.root_url)
+        .env("SPECIALIST_SUB_PATH_URL", &suites.sub_path_url)
+        .env("SPECIALIST_COURSE_URL", &suites.course_url)
+        .env("SPECIALIST_SERVER_BINARY", &suites.server_binary)
+        .env("SPECIALIST_TEST_COURSE_BUNDLE", &suites.tiny_bundle)
+        .env("SPECIALIST_TEST_COURSE", &suites.tiny_course)
         .env("PLAYWRIGHT_JSON_OUTPUT_FILE", &report);
     println!(
-        "\nplaywright: {} (at {root_url} and {sub_path_url})",
-        describe(&runner)
+        "\nplaywright: {} (at {}, {} and {})",
+        describe(&runner),
+        suites.root_url,
+        suites.sub_path_url,
+        suites.course_url
     );
     let success = runner.status().is_ok_and(|status| status.success());
     let stats = std::fs::read_to_string(&report)

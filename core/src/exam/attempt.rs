@@ -479,6 +479,7 @@ pub(crate) mod tests {
                 objectives: true,
                 wrong_answers: true,
                 correct_answers: false,
+                correct_answers_when_passed: false,
                 explanations: false,
             },
             questions: (0..count)

@@ -23,6 +23,10 @@ pub struct ReviewPolicy {
     pub wrong_answers: bool,
     /// The right answers of those questions.
     pub correct_answers: bool,
+    /// The right answers, but only on an attempt that passed (so failing learners cannot
+    /// collect them for the next attempt).
+    #[serde(default)]
+    pub correct_answers_when_passed: bool,
     /// The explanations.
     pub explanations: bool,
 }
@@ -30,7 +34,17 @@ pub struct ReviewPolicy {
 impl ReviewPolicy {
     /// Whether anything in the sealed review file may be shown.
     pub fn opens_review(&self) -> bool {
-        self.correct_answers || self.explanations
+        self.correct_answers || self.correct_answers_when_passed || self.explanations
+    }
+
+    /// Whether the review file carries right answers at all.
+    pub fn carries_correct_answers(&self) -> bool {
+        self.correct_answers || self.correct_answers_when_passed
+    }
+
+    /// Whether the right answers are shown after an attempt that `passed` or not.
+    pub fn shows_correct_answers(&self, passed: bool) -> bool {
+        self.correct_answers || (self.correct_answers_when_passed && passed)
     }
 }
 

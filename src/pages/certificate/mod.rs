@@ -44,7 +44,7 @@ fn exam_records(
 }
 
 /// Resolves `url` against the page, so what goes into the outbox and the QR code is absolute.
-fn absolute(url: &str) -> String {
+pub(crate) fn absolute(url: &str) -> String {
     web_sys::window()
         .and_then(|window| window.document())
         .and_then(|document| document.base_uri().ok().flatten())

@@ -12,22 +12,68 @@ use wasm_bindgen_futures::JsFuture;
 use crate::platform::location::set_document_title;
 use crate::platform::vault;
 
-/// One finding: whether it holds, and what was checked.
+/// One finding: whether it holds (`None`: could not be told here), and what was checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Finding {
-    holds: bool,
+    holds: Option<bool>,
     text: String,
 }
 
 fn finding(holds: bool, text: impl Into<String>) -> Finding {
     Finding {
-        holds,
+        holds: Some(holds),
         text: text.into(),
     }
 }
 
+fn undecided(text: impl Into<String>) -> Finding {
+    Finding {
+        holds: None,
+        text: text.into(),
+    }
+}
+
+/// Whether the configured backend's issuer profile lists `verification_method` as one of
+/// its keys. Only the configured backend is asked: a pasted document must not make the
+/// page fetch an address of its choosing.
+async fn issuer_key_finding(
+    issuer_id: &str,
+    verification_method: &str,
+    backend_base: &str,
+) -> Finding {
+    let expected_issuer = super::absolute(&format!("{backend_base}api/v1/issuer"));
+    if issuer_id != expected_issuer {
+        return undecided(format!(
+            "It names the issuer {issuer_id}, not this deployment's backend ({expected_issuer}); check that issuer's published keys yourself."
+        ));
+    }
+    match crate::platform::fetch::fetch_json::<Canonical>(&expected_issuer).await {
+        Ok(profile) => {
+            let listed = profile
+                .get("verificationMethod")
+                .and_then(Canonical::as_list)
+                .is_some_and(|methods| {
+                    methods.iter().any(|method| {
+                        method.get("id").and_then(Canonical::as_text) == Some(verification_method)
+                    })
+                });
+            finding(
+                listed,
+                if listed {
+                    "The signing key is one the issuer publishes.".to_string()
+                } else {
+                    "The signing key is not among the keys the issuer publishes.".to_string()
+                },
+            )
+        }
+        Err(error) => undecided(format!(
+            "Whether the signing key is the issuer's could not be checked now ({error}); the signature itself was checked offline."
+        )),
+    }
+}
+
 /// Checks a document's signature and structure; returns a summary line and the findings.
-async fn check(text: String) -> (String, Vec<Finding>) {
+async fn check(text: String, backend_base: String) -> (String, Vec<Finding>) {
     let mut findings = Vec::new();
     let Ok(value) = web_sys::js_sys::JSON::parse(&text) else {
         return (
@@ -159,6 +205,14 @@ async fn check(text: String) -> (String, Vec<Finding>) {
                 .unwrap_or("")
                 .to_string()
         };
+        findings.push(
+            issuer_key_finding(
+                &text_at(&["issuer", "id"]),
+                &proof.verification_method,
+                &backend_base,
+            )
+            .await,
+        );
         summary = format!(
             "Open Badges credential “{}”, issued by {} on {}.",
             text_at(&["name"]),
@@ -189,7 +243,11 @@ async fn file_text(file: web_sys::File) -> Result<String, String> {
 pub fn VerifierPage() -> impl IntoView {
     set_document_title("Check a certificate");
     let text = RwSignal::new(String::new());
-    let checking = Action::new_local(move |text: &String| check(text.clone()));
+    let backend_base = crate::state::Settings::use_context()
+        .0
+        .with_value(|config| config.backend_base());
+    let checking =
+        Action::new_local(move |text: &String| check(text.clone(), backend_base.clone()));
     let load_file = move |file: Option<web_sys::File>| {
         if let Some(file) = file {
             leptos::task::spawn_local(async move {
@@ -225,15 +283,15 @@ pub fn VerifierPage() -> impl IntoView {
         <button type="button" class="button" on:click=move |_| { checking.dispatch(text.get_untracked()); }>"Check"</button>
         <div aria-live="polite">
             {move || checking.value().get().map(|(summary, findings)| {
-                let genuine = findings.iter().all(|finding| finding.holds);
+                let genuine = findings.iter().all(|finding| finding.holds != Some(false));
                 view! {
                     <section class=if genuine { "verdict verdict-holds" } else { "verdict verdict-fails" } data-holds=genuine.to_string()>
                         <h2>{if genuine { "Signature and structure hold" } else { "This document does not hold" }}</h2>
                         <p>{summary}</p>
                         <ul class="findings">
                             {findings.into_iter().map(|finding| view! {
-                                <li class=if finding.holds { "finding-holds" } else { "finding-fails" }>
-                                    <span class="visually-hidden">{if finding.holds { "Holds: " } else { "Fails: " }}</span>
+                                <li class=match finding.holds { Some(true) => "finding-holds", Some(false) => "finding-fails", None => "finding-undecided" }>
+                                    <span class="visually-hidden">{match finding.holds { Some(true) => "Holds: ", Some(false) => "Fails: ", None => "Not checked: " }}</span>
                                     {finding.text}
                                 </li>
                             }).collect_view()}

@@ -50,15 +50,21 @@ where
     View: IntoView + 'static,
 {
     let course = Course::use_context();
-    let Some(file) = course.0.with_value(|manifest| {
-        manifest
-            .exams
-            .iter()
-            .find(|exam| exam.id == id)
-            .map(|exam| exam.file.clone())
-    }) else {
+    let Some(summary) = course
+        .0
+        .with_value(|manifest| manifest.exams.iter().find(|exam| exam.id == id).cloned())
+    else {
         return view! { <NotFound what=format!("exam “{id}”")/> }.into_any();
     };
+    if summary.planned {
+        return view! {
+            <nav aria-label="Breadcrumb" class="breadcrumb"><a href=crate::route::Route::Home.href()>"← Course home"</a></nav>
+            <h1>{summary.title}</h1>
+            <p class="notice">"This exam is not available yet: its questions are still being written. It opens in a later version of the course."</p>
+        }
+        .into_any();
+    }
+    let file = summary.file;
     let exam = LocalResource::new(move || load_exam(file.clone()));
     view! {
         <Transition fallback=|| view! { <p class="status" role="status">"Loading the exam…"</p> }>

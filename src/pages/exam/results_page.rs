@@ -230,7 +230,7 @@ fn Results(
                             let right = question.is_correct(response);
                             let given = response_text(&question, response);
                             let key = loaded.get(&asked.id).cloned();
-                            let correct_text = key.as_ref().filter(|_| policy.correct_answers && !right).map(|key| {
+                            let correct_text = key.as_ref().filter(|_| policy.shows_correct_answers(attempt.passed()) && !right).map(|key| {
                                 let mut text = Response::decode(&key.response).map_or_else(|| key.response.clone(), |response| response_text(&question, Some(&response)));
                                 if question.kind == QuestionKind::Numeric && key.tolerance > 0 {
                                     text.push_str(&format!(" (± {})", decimal_text(key.tolerance)));

@@ -145,6 +145,7 @@ test('a completed course is signed in the browser, posted, verified, and downloa
     await page.getByLabel('Certificate or credential JSON').fill(JSON.stringify(credential));
     await page.getByRole('button', { name: 'Check', exact: true }).click();
     await expect(page.locator('.verdict')).toHaveAttribute('data-holds', 'true');
+    await expect(page.locator('.finding-holds')).toContainText(['The signing key is one the issuer publishes.']);
     certificate.exams[0].score_basis_points = 10000 - 1;
     await page.getByLabel('Certificate or credential JSON').fill(JSON.stringify(certificate));
     await page.getByRole('button', { name: 'Check', exact: true }).click();
