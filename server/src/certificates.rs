@@ -8,9 +8,9 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use sha2::{Digest, Sha256};
 use specialist_core::canonical::Canonical;
 use specialist_core::certificate::{self, Certificate};
+use specialist_core::exam::seal::{sha256_hex, to_hex};
 use specialist_core::proof;
 use specialist_core::timestamp::utc_timestamp;
 
@@ -24,11 +24,6 @@ pub const BODY_LIMIT_BYTES: usize = 262_144;
 
 /// The title of every problem that refuses a certificate on its content.
 const REJECTED: &str = "Certificate rejected";
-
-/// Hexadecimal text of bytes.
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
 
 fn rejected(code: &str, detail: impl Into<String>) -> AppError {
     AppError::problem(StatusCode::UNPROCESSABLE_ENTITY, code, REJECTED, detail)
@@ -165,7 +160,7 @@ fn parse(bytes: &[u8]) -> Result<Received, AppError> {
             ),
         ));
     }
-    let document_sha256 = hex(&Sha256::digest(document.to_bytes()));
+    let document_sha256 = sha256_hex(&document.to_bytes());
     Ok(Received {
         certificate,
         document,
@@ -266,7 +261,7 @@ async fn accept(
     let mut salt_bytes = [0u8; 16];
     getrandom::getrandom(&mut salt_bytes)
         .map_err(|error| AppError::Internal(format!("cannot draw a salt: {error}")))?;
-    let salt = hex(&salt_bytes);
+    let salt = to_hex(&salt_bytes);
     let issued = credential::issue(&CredentialInput {
         certificate: &received.certificate,
         regraded: &regraded,

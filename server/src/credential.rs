@@ -4,9 +4,9 @@
 //! The credential is built as a [`Canonical`] value, so it carries no floats (scores are
 //! strings such as "87.50") and its signed bytes are exactly what JCS makes of it.
 
-use sha2::{Digest, Sha256};
 use specialist_core::canonical::{Canonical, CanonicalError, to_canonical};
 use specialist_core::certificate::{Certificate, CourseAuthority, RegradedExam};
+use specialist_core::exam::seal::sha256_hex;
 use specialist_core::proof::{self, ProofOptions};
 
 use crate::issuer::{Issuer, IssuerKey};
@@ -80,9 +80,10 @@ pub fn short_percent_text(basis_points: u32) -> String {
 
 /// An Open Badges IdentityHash: "sha256$" and the hex SHA-256 of the identity followed by the salt.
 pub fn identity_hash(identity: &str, salt: &str) -> String {
-    let digest = Sha256::digest(format!("{identity}{salt}").as_bytes());
-    let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
-    format!("sha256${hex}")
+    format!(
+        "sha256${}",
+        sha256_hex(format!("{identity}{salt}").as_bytes())
+    )
 }
 
 fn text(value: impl Into<String>) -> Canonical {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use ed25519_dalek::SigningKey;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sha2::{Digest, Sha256};
+use specialist_core::exam::seal::sha256_hex;
 use specialist_core::proof::{
     did_key_verification_method, multibase_decode, multibase_encode, public_key_multibase,
 };
@@ -125,12 +125,7 @@ impl IssuerKey {
 
 /// `key-` and the first 8 hexadecimal digits of SHA-256 over the public key.
 fn key_id(public_key: &[u8; 32]) -> String {
-    let digest = Sha256::digest(public_key);
-    let hex: String = digest[..4]
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
-    format!("key-{hex}")
+    format!("key-{}", &sha256_hex(public_key)[..8])
 }
 
 /// What a key file holds.

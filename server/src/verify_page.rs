@@ -4,10 +4,10 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use sha2::{Digest, Sha256};
 use specialist_core::canonical::Canonical;
 use specialist_core::certificate::Certificate;
 use specialist_core::exam::display::escape_html;
+use specialist_core::exam::seal::sha256_hex;
 use specialist_core::proof;
 
 use crate::AppState;
@@ -146,7 +146,7 @@ fn shown(credential: &Canonical) -> Option<Shown> {
 
 /// Whether the stored credential is genuine now, and the sentence that says why or why not.
 fn verdict(state: &AppState, stored: &StoredCertificate, credential: &Canonical) -> (bool, String) {
-    let document_intact = hex(&Sha256::digest(&stored.document)) == stored.document_sha256;
+    let document_intact = sha256_hex(&stored.document) == stored.document_sha256;
     if !document_intact {
         return (
             false,
@@ -182,10 +182,6 @@ fn verdict(state: &AppState, stored: &StoredCertificate, credential: &Canonical)
             format!("the issuer's signature does not verify: {error}"),
         ),
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// `GET /verify/{id}`: the verification page.
