@@ -220,3 +220,41 @@ impl PublishedExam {
         tally_attempt(&marks, self.pass_mark_percent, elapsed_milliseconds)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(correct_answers: bool, correct_answers_when_passed: bool) -> ReviewPolicy {
+        ReviewPolicy {
+            score: true,
+            objectives: true,
+            wrong_answers: true,
+            correct_answers,
+            correct_answers_when_passed,
+            explanations: false,
+        }
+    }
+
+    #[test]
+    fn answers_after_a_pass_are_shown_only_on_a_passed_attempt_but_shipped_sealed() {
+        let after_pass = policy(false, true);
+        assert!(!after_pass.shows_correct_answers(false));
+        assert!(after_pass.shows_correct_answers(true));
+        assert!(after_pass.carries_correct_answers() && after_pass.opens_review());
+        let always = policy(true, false);
+        assert!(always.shows_correct_answers(false) && always.shows_correct_answers(true));
+        let never = policy(false, false);
+        assert!(!never.shows_correct_answers(true));
+        assert!(!never.carries_correct_answers() && !never.opens_review());
+    }
+
+    #[test]
+    fn a_policy_written_before_answers_after_a_pass_existed_reads_as_off() {
+        let old: ReviewPolicy = serde_json::from_str(
+            r#"{"score":true,"objectives":true,"wrong_answers":true,"correct_answers":false,"explanations":true}"#,
+        )
+        .unwrap();
+        assert!(!old.correct_answers_when_passed);
+    }
+}
