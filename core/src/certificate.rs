@@ -794,19 +794,9 @@ pub fn check_attempt(
 pub(crate) mod tests {
     use super::*;
     use crate::exam::attempt::Attempt;
-    use crate::exam::attempt::tests::{true_false_exam, true_false_key};
+    use crate::exam::attempt::tests::{MINUTE, at, true_false_exam, true_false_key};
     use crate::manifest::tests::sample;
     use crate::progress::ProgressEvent;
-
-    const START: i64 = 1_800_000_000_000;
-    const MINUTE: u64 = 60_000;
-
-    fn at(offset_milliseconds: u64) -> ClockReading {
-        ClockReading {
-            wall_milliseconds: START + i64::try_from(offset_milliseconds).unwrap(),
-            monotonic_milliseconds: offset_milliseconds,
-        }
-    }
 
     /// Six true/false questions in module `one`, four asked, 10 minutes, pass at 75 %;
     /// the right answer of `q<n>` is `n` even.

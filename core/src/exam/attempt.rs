@@ -435,10 +435,11 @@ pub(crate) mod tests {
     };
     use crate::exam::seal::seal;
 
-    const START: i64 = 1_800_000_000_000;
-    const MINUTE: u64 = 60_000;
+    pub(crate) const START: i64 = 1_800_000_000_000;
+    pub(crate) const MINUTE: u64 = 60_000;
 
-    fn at(offset_milliseconds: u64) -> ClockReading {
+    /// Both clocks `offset_milliseconds` after [`START`] (one page load).
+    pub(crate) fn at(offset_milliseconds: u64) -> ClockReading {
         ClockReading {
             wall_milliseconds: START + i64::try_from(offset_milliseconds).unwrap(),
             monotonic_milliseconds: offset_milliseconds,

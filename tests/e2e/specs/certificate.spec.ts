@@ -58,6 +58,17 @@ class Server {
   }
 }
 
+/** Runs `body` with a started server, and always stops it. */
+async function withServer(body: (server: Server) => Promise<void>, course?: string): Promise<void> {
+  const server = new Server(data, '0', course);
+  await server.start();
+  try {
+    await body(server);
+  } finally {
+    await server.stop();
+  }
+}
+
 let data = '';
 test.beforeEach(() => { data = mkdtempSync(join(tmpdir(), 'specialist-certificate-')); });
 test.afterEach(() => rmSync(data, { recursive: true, force: true }));
@@ -103,9 +114,7 @@ function logLines(server: Server, outcome: RegExp): string[] {
 }
 
 test('a completed course is signed in the browser, posted, verified, and downloadable', async ({ page, problems }) => {
-  const server = new Server(data);
-  await server.start();
-  try {
+  await withServer(async (server) => {
     await completeCourse(page, server.url);
     await confirmProfile(page, server.url);
     await expect(page.locator('.delivery')).toHaveAttribute('data-state', 'verified', { timeout: 15_000 });
@@ -152,15 +161,11 @@ test('a completed course is signed in the browser, posted, verified, and downloa
     await expect(page.locator('.verdict')).toHaveAttribute('data-holds', 'false');
     await expect(page.locator('.finding-fails').first()).toContainText('signature does not match');
     expect(problems).toEqual([]);
-  } finally {
-    await server.stop();
-  }
+  });
 });
 
 test('with the server down the certificate waits queued, and is delivered exactly once when it returns', async ({ page }) => {
-  const server = new Server(data);
-  await server.start();
-  try {
+  await withServer(async (server) => {
     await completeCourse(page, server.url);
     await server.stop();
     await confirmProfile(page, server.url);
@@ -196,9 +201,7 @@ test('with the server down the certificate waits queued, and is delivered exactl
     await expect(page.locator('.delivery')).toHaveAttribute('data-state', 'verified');
     await page.waitForTimeout(1_000);
     expect(logLines(server, /certificate (accepted|rejected)/), server.log).toHaveLength(1);
-  } finally {
-    await server.stop();
-  }
+  });
 });
 
 test('a certificate the server refuses shows the server\'s reason and stays refused', async ({ page }) => {
@@ -207,9 +210,7 @@ test('a certificate the server refuses shows the server\'s reason and stays refu
   cpSync(required('SPECIALIST_TEST_COURSE'), otherVersion, { recursive: true });
   const source = join(otherVersion, 'course.toml');
   writeFileSync(source, readFileSync(source, 'utf8').replace('version = "1.0.0"', 'version = "1.0.1"'));
-  const server = new Server(data, '0', otherVersion);
-  await server.start();
-  try {
+  await withServer(async (server) => {
     await completeCourse(page, server.url);
     await confirmProfile(page, server.url);
     await expect(page.locator('.delivery')).toHaveAttribute('data-state', 'rejected', { timeout: 15_000 });
@@ -219,15 +220,11 @@ test('a certificate the server refuses shows the server\'s reason and stays refu
     await expect(page.locator('.delivery')).toHaveAttribute('data-state', 'rejected');
     await page.waitForTimeout(1_000);
     expect(logLines(server, /certificate (accepted|rejected)/), server.log).toHaveLength(1);
-  } finally {
-    await server.stop();
-  }
+  }, otherVersion);
 });
 
 test('the certificate prints on one landscape page whose QR code decodes to the verification address', async ({ page }) => {
-  const server = new Server(data);
-  await server.start();
-  try {
+  await withServer(async (server) => {
     await completeCourse(page, server.url);
     await confirmProfile(page, server.url);
     await expect(page.locator('.delivery')).toHaveAttribute('data-state', 'verified', { timeout: 15_000 });
@@ -255,9 +252,7 @@ test('the certificate prints on one landscape page whose QR code decodes to the 
     await page.goto(verificationUrl);
     await expect(page.locator('body')).toContainText('Ada Lovelace');
     await expect(page.locator('body')).toContainText(/genuine/i);
-  } finally {
-    await server.stop();
-  }
+  });
 });
 
 test('where WebCrypto has no Ed25519, a software key signs, the certificate says so, and the server verifies it', async ({ page }) => {
@@ -270,9 +265,7 @@ test('where WebCrypto has no Ed25519, a software key signs, the certificate says
       return original(algorithm as never, extractable, usages);
     }) as typeof crypto.subtle.generateKey;
   });
-  const server = new Server(data);
-  await server.start();
-  try {
+  await withServer(async (server) => {
     await completeCourse(page, server.url);
     await confirmProfile(page, server.url);
     await expect(page.locator('.delivery')).toHaveAttribute('data-state', 'verified', { timeout: 15_000 });
@@ -282,7 +275,5 @@ test('where WebCrypto has no Ed25519, a software key signs, the certificate says
     ]);
     const certificate = JSON.parse(readFileSync(await download.path(), 'utf8'));
     expect(certificate.device_key.protection).toBe('software');
-  } finally {
-    await server.stop();
-  }
+  });
 });
