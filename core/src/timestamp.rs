@@ -22,6 +22,29 @@ pub fn utc_date(milliseconds: i64) -> String {
     utc_timestamp(milliseconds)[..10].to_string()
 }
 
+/// The date of a [`utc_timestamp`] in words, as a certificate prints it: `28 November 2026`.
+/// `None` when `timestamp` is not in that form.
+pub fn long_date(timestamp: &str) -> Option<String> {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let milliseconds = parse_utc_timestamp(timestamp)?;
+    let (year, month, day) = civil_from_days(milliseconds.div_euclid(DAY_MILLISECONDS));
+    let month = MONTHS.get(usize::try_from(month - 1).ok()?)?;
+    Some(format!("{day} {month} {year}"))
+}
+
 /// Reads a timestamp in exactly the form [`utc_timestamp`] writes; `None` for anything else.
 pub fn parse_utc_timestamp(text: &str) -> Option<i64> {
     let bytes = text.as_bytes();
@@ -95,6 +118,19 @@ mod tests {
         assert_eq!(utc_timestamp(951_782_400_000), "2000-02-29T00:00:00Z");
         assert_eq!(utc_timestamp(-1), "1969-12-31T23:59:59Z");
         assert_eq!(utc_date(1_796_000_000_000), "2026-11-30");
+    }
+
+    #[test]
+    fn long_dates_name_the_month() {
+        assert_eq!(
+            long_date("2026-11-28T17:08:16Z").as_deref(),
+            Some("28 November 2026")
+        );
+        assert_eq!(
+            long_date("2000-01-01T00:00:00Z").as_deref(),
+            Some("1 January 2000")
+        );
+        assert_eq!(long_date("2026-11-28"), None);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use specialist_core::proof::{
     ProofOptions, attach_proof, did_key_verification_method, hash_data, proof_config,
     public_key_multibase,
 };
-use specialist_core::timestamp::utc_timestamp;
+use specialist_core::timestamp::{long_date, utc_timestamp};
 
 use crate::components::QrCode;
 use crate::outbox::Outbox;
@@ -374,7 +374,7 @@ fn IssuedCertificate(
             })}
             <p class="certificate-intro">"has completed"</p>
             <p class="certificate-course">{certificate.course.title.clone()}</p>
-            <p class="certificate-version">"Version " {certificate.course.version.clone()} " · issued " {certificate.issued_at[..10].to_string()}</p>
+            <p class="certificate-version">"Version " {certificate.course.version.clone()} " · issued " {long_date(&certificate.issued_at).unwrap_or_else(|| certificate.issued_at.clone())}</p>
             <ul class="certificate-scores">{exams}</ul>
             <footer class="certificate-footer">
                 <div>
