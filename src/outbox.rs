@@ -22,6 +22,8 @@ pub struct Outbox {
     /// Whether entries have been loaded from storage yet.
     pub loaded: RwSignal<bool>,
     draining: StoredValue<bool>,
+    /// Set when a drain was asked for while one ran: that one drains once more.
+    drain_again: StoredValue<bool>,
     timer: StoredValue<Option<i32>>,
 }
 
@@ -40,6 +42,7 @@ impl Outbox {
             storage_error: RwSignal::new(None),
             loaded: RwSignal::new(false),
             draining: StoredValue::new(false),
+            drain_again: StoredValue::new(false),
             timer: StoredValue::new(None),
         };
         outbox.drain();
@@ -75,15 +78,36 @@ impl Outbox {
         Ok(())
     }
 
+    /// Queues entry `id` again to `url` (after a refusal the admin may have fixed), saved
+    /// before it is shown, and sends it.
+    pub async fn send_again(&self, id: &str, url: String) -> Result<(), String> {
+        let Some(mut entry) = self
+            .entries
+            .with_untracked(|entries| entries.iter().find(|entry| entry.id == id).cloned())
+        else {
+            return Err(format!("no certificate {id} in the outbox"));
+        };
+        entry.requeue(url, time::wall_milliseconds());
+        self.queue(entry).await
+    }
+
     /// Sends every entry that is due, one at a time, then schedules the next retry.
     pub fn drain(&self) {
         let outbox = *self;
         if outbox.draining.get_value() {
+            // The running drain may have read storage before a new entry was saved.
+            outbox.drain_again.set_value(true);
             return;
         }
         outbox.draining.set_value(true);
         leptos::task::spawn_local(async move {
-            outbox.drain_now().await;
+            loop {
+                outbox.drain_again.set_value(false);
+                outbox.drain_now().await;
+                if !outbox.drain_again.get_value() {
+                    break;
+                }
+            }
             outbox.draining.set_value(false);
             outbox.schedule_next();
         });
@@ -125,6 +149,9 @@ impl Outbox {
             self.sending.update(|sending| {
                 sending.remove(&entry.id);
             });
+            if saved.is_ok() && entry.state == specialist_core::outbox::DeliveryState::Verified {
+                keep_issuer_profile(entry.response.as_deref());
+            }
             match saved {
                 Ok(()) => self.entries.update(|entries| {
                     if let Some(existing) =
@@ -164,6 +191,21 @@ impl Outbox {
             .set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), delay)
             .ok();
         outbox.timer.set_value(handle);
+    }
+}
+
+/// Loads (and so keeps, for offline checks) the profile of the issuer that answered with
+/// `credential`, so the verifier can check this credential's signature later offline.
+fn keep_issuer_profile(credential: Option<&str>) {
+    let issuer = credential
+        .and_then(|text| web_sys::js_sys::JSON::parse(text).ok())
+        .and_then(|value| web_sys::js_sys::Reflect::get(&value, &"issuer".into()).ok())
+        .and_then(|issuer| web_sys::js_sys::Reflect::get(&issuer, &"id".into()).ok())
+        .and_then(|id| id.as_string());
+    if let Some(url) = issuer {
+        leptos::task::spawn_local(async move {
+            let _ = crate::platform::issuer_profile::load(&url).await;
+        });
     }
 }
 

@@ -719,6 +719,23 @@ pub fn check_attempt(
         return Err(inconsistent("the attempt was never submitted".into()));
     };
     let last = events.last().unwrap_or(first);
+    // What the issuer will sign beside the score must come from the course or the
+    // transcript, not from the device's say-so.
+    if evidence.title != exam.title {
+        return Err(inconsistent(format!(
+            "the exam title {:?} is not the course's {:?}",
+            evidence.title, exam.title
+        )));
+    }
+    if evidence.submitted_at != crate::timestamp::utc_timestamp(last.wall) {
+        return Err(inconsistent(format!(
+            "submitted_at {:?} is not the time of the transcript's submission",
+            evidence.submitted_at
+        )));
+    }
+    if evidence.attempt == 0 {
+        return Err(inconsistent("attempt 0 is practice, never graded".into()));
+    }
     let elapsed = clock.elapsed_milliseconds();
     let wall_span = u64::try_from(last.wall.saturating_sub(first.wall)).unwrap_or(0);
     if reason != SubmitReason::Manual && elapsed.max(wall_span) + GRACE_MILLISECONDS < limit {
@@ -812,6 +829,15 @@ pub(crate) mod tests {
     fn course() -> CourseAuthority {
         let mut manifest = sample();
         manifest.completion.exams_passed = vec!["final".into()];
+        manifest.exams = vec![crate::manifest::ExamSummary {
+            id: "final".into(),
+            title: "Final".into(),
+            file: "exams/final-0123456789abcdef.json".into(),
+            question_count: 4,
+            time_limit_minutes: 10,
+            pass_mark_percent: 75,
+            planned: false,
+        }];
         CourseAuthority {
             manifest,
             exams: vec![authority()],
@@ -1106,6 +1132,21 @@ pub(crate) mod tests {
         assert_eq!(rejection.code(), "inconsistent-transcript", "{rejection}");
         assert!(
             rejection.to_string().contains("no clock jump logged"),
+            "{rejection}"
+        );
+    }
+
+    #[test]
+    fn a_title_or_submission_time_the_course_and_transcript_do_not_give_is_refused() {
+        let mut forged = certificate();
+        forged.exams[0].title = "Final — with distinction".into();
+        let rejection = check(&forged, &course()).unwrap_err();
+        assert!(rejection.to_string().contains("exam title"), "{rejection}");
+        let mut forged = certificate();
+        forged.exams[0].submitted_at = "2030-01-01T00:00:00Z".into();
+        let rejection = check(&forged, &course()).unwrap_err();
+        assert!(
+            rejection.to_string().contains("submitted_at"),
             "{rejection}"
         );
     }

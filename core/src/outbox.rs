@@ -17,7 +17,7 @@ pub enum DeliveryState {
     Queued,
     /// The server accepted it (2xx) and answered with its response.
     Verified,
-    /// The server refused it for good (a 4xx other than 408, 425 and 429).
+    /// The server refused it for good (400, 409, 413, 415 or 422).
     Rejected,
 }
 
@@ -86,6 +86,15 @@ impl OutboxEntry {
         self.state == DeliveryState::Queued && self.next_attempt_wall <= now_wall
     }
 
+    /// Queues a rejected (or any) entry again, to `url` (the address config.json names now),
+    /// due at once: the learner's way out after an admin fixed the backend.
+    pub fn requeue(&mut self, url: String, now_wall: i64) {
+        self.url = url;
+        self.state = DeliveryState::Queued;
+        self.attempts = 0;
+        self.next_attempt_wall = now_wall;
+    }
+
     /// Applies the outcome of a send made at `now_wall`. `jitter_permille` (0–1000) comes
     /// from the caller's random source and spreads retries from many devices apart.
     pub fn record(&mut self, outcome: SendOutcome, now_wall: i64, jitter_permille: u32) {
@@ -124,10 +133,12 @@ impl OutboxEntry {
     }
 }
 
-/// A 4xx that sending again cannot fix. Timeouts (408), too early (425) and rate limits
-/// (429) can, and so can every 5xx.
+/// An answer that sending the same document again cannot change: the server read it and
+/// refused it (400 malformed, 409 conflict, 413 too large, 415 wrong type, 422 refused on
+/// its content). Everything else — 401/403/404/405 from a proxy, a gateway or a backend
+/// being deployed, 408, 425, 429 and every 5xx — may pass later and is retried.
 fn is_final_refusal(status: u16) -> bool {
-    (400..500).contains(&status) && !matches!(status, 408 | 425 | 429)
+    matches!(status, 400 | 409 | 413 | 415 | 422)
 }
 
 /// The wait before retry number `attempts` (1 = after the first failure): exponential from
@@ -207,7 +218,7 @@ mod tests {
             SendOutcome::NoAnswer("offline".into()),
             answered(503, None),
             answered(429, None),
-            answered(408, None),
+            answered(404, None),
             SendOutcome::NoAnswer("offline".into()),
         ] {
             entry.record(outcome, now, 1000);
@@ -219,6 +230,18 @@ mod tests {
         }
         assert_eq!(waits, [2_000, 4_000, 8_000, 16_000, 32_000]);
         assert_eq!(entry.attempts, 5);
+    }
+
+    #[test]
+    fn a_rejected_entry_can_be_queued_again_to_a_new_address() {
+        let mut entry = entry();
+        entry.record(answered(422, Some("no")), 2_000, 0);
+        entry.requeue("https://example.org/api/v1/certificates".into(), 3_000);
+        assert_eq!(entry.state, DeliveryState::Queued);
+        assert_eq!(entry.attempts, 0);
+        assert!(entry.is_due(3_000));
+        assert_eq!(entry.url, "https://example.org/api/v1/certificates");
+        assert_eq!(entry.body, "{}", "the signed document is sent unchanged");
     }
 
     #[test]

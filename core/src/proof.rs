@@ -131,8 +131,18 @@ pub fn base58_encode(bytes: &[u8]) -> String {
     text
 }
 
+/// The longest base58 text decoded: a 64-byte signature with a prefix is under 100
+/// characters. Decoding is quadratic in the length, so longer input is refused unread.
+pub const LONGEST_BASE58: usize = 128;
+
 /// Decodes base58 text in the Bitcoin alphabet; each leading '1' becomes a zero byte.
 pub fn base58_decode(text: &str) -> Result<Vec<u8>, ProofError> {
+    if text.len() > LONGEST_BASE58 {
+        return Err(ProofError::Multibase(format!(
+            "the base58 text is {} characters long; keys and signatures take at most {LONGEST_BASE58}",
+            text.len()
+        )));
+    }
     let leading_ones = text.bytes().take_while(|byte| *byte == b'1').count();
     // Bytes of the number, least significant first.
     let mut bytes: Vec<u8> = Vec::with_capacity(text.len() * 733 / 1000 + 1);
@@ -427,6 +437,14 @@ mod tests {
             [0, 0, 0x28, 0x7f, 0xb4, 0xcd]
         );
         assert_eq!(base58_decode("").unwrap(), Vec::<u8>::new());
+    }
+
+    #[test]
+    fn overlong_base58_is_refused_before_it_is_decoded() {
+        let long = "2".repeat(LONGEST_BASE58 + 1);
+        let error = base58_decode(&long).unwrap_err().to_string();
+        assert!(error.contains("at most 128"), "{error}");
+        assert!(public_key_from_multibase(&format!("z{}", "2".repeat(300_000))).is_err());
     }
 
     #[test]

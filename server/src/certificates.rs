@@ -15,7 +15,7 @@ use specialist_core::proof;
 use specialist_core::timestamp::utc_timestamp;
 
 use crate::credential::{self, CredentialInput};
-use crate::database::{Stored, StoredCertificate};
+use crate::database::{CertifiedAttempt, Stored, StoredCertificate};
 use crate::issuer::now_milliseconds;
 use crate::{AppError, AppState};
 
@@ -278,16 +278,28 @@ async fn accept(
 
     let outcome = state
         .database
-        .store_certificate(StoredCertificate {
-            id: id.clone(),
-            document_sha256: received.document_sha256.clone(),
-            document: received.document.to_bytes(),
-            credential: credential_bytes,
-            course_id: received.certificate.course.id.clone(),
-            course_version: received.certificate.course.version.clone(),
-            learner_name: received.certificate.learner.name.clone(),
-            received_at: valid_from,
-        })
+        .store_certificate(
+            StoredCertificate {
+                id: id.clone(),
+                document_sha256: received.document_sha256.clone(),
+                document: received.document.to_bytes(),
+                credential: credential_bytes,
+                course_id: received.certificate.course.id.clone(),
+                course_version: received.certificate.course.version.clone(),
+                learner_name: received.certificate.learner.name.clone(),
+                received_at: valid_from,
+            },
+            learner_key(&received.certificate),
+            received
+                .certificate
+                .exams
+                .iter()
+                .map(|evidence| CertifiedAttempt {
+                    exam: evidence.exam.clone(),
+                    seed: evidence.seed,
+                })
+                .collect(),
+        )
         .await?;
     match outcome {
         Stored::Inserted(stored) => Ok(Accepted {
@@ -304,7 +316,23 @@ async fn accept(
             })
         }
         Stored::AlreadyThere(_) => Err(conflict(&id)),
+        Stored::AttemptTaken { exam } => Err(rejected(
+            "attempt-already-certified",
+            format!(
+                "exam {exam:?}: this attempt is already certified for another learner; each attempt certifies one learner"
+            ),
+        )),
     }
+}
+
+/// Who an attempt belongs to: the learner id and email (case-insensitive), which a copied
+/// certificate must change to name someone else.
+fn learner_key(certificate: &Certificate) -> String {
+    format!(
+        "{}\n{}",
+        certificate.learner.id,
+        certificate.learner.email.trim().to_lowercase()
+    )
 }
 
 /// `POST /api/v1/certificates`: see docs/api.md.

@@ -277,7 +277,7 @@ pub fn issue(input: &CredentialInput<'_>) -> Result<Canonical, CanonicalError> {
         input.key.signing_key(),
         &ProofOptions {
             created: input.valid_from.to_string(),
-            verification_method: input.key.verification_method(),
+            verification_method: input.key.verification_method(&Issuer::id(input.public_url)),
         },
     ))
 }

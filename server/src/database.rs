@@ -25,6 +25,16 @@ const MIGRATIONS: &[&str] = &[
         learner_name    TEXT NOT NULL,
         received_at     TEXT NOT NULL
      ) STRICT;",
+    // 3: which learner each certified attempt belongs to, so one passed attempt cannot
+    // be copied into certificates for other learners.
+    "CREATE TABLE certified_attempts (
+        course_id      TEXT NOT NULL,
+        exam_id        TEXT NOT NULL,
+        seed           INTEGER NOT NULL,
+        learner        TEXT NOT NULL,
+        certificate_id TEXT NOT NULL,
+        PRIMARY KEY (course_id, exam_id, seed)
+     ) STRICT;",
 ];
 
 /// A certificate as stored: the document the device signed and the credential issued for it.
@@ -56,6 +66,21 @@ pub enum Stored {
     /// A certificate with the same id was already stored (perhaps a different document);
     /// it is returned unchanged.
     AlreadyThere(StoredCertificate),
+    /// An attempt of this certificate was already certified for another learner; nothing
+    /// was stored.
+    AttemptTaken {
+        /// The exam whose attempt was taken.
+        exam: String,
+    },
+}
+
+/// One attempt a certificate relies on, and whose it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertifiedAttempt {
+    /// The exam id.
+    pub exam: String,
+    /// The attempt's seed (below 2^53).
+    pub seed: u64,
 }
 
 /// A problem with the database, naming the file.
@@ -186,6 +211,8 @@ impl Database {
     pub async fn store_certificate(
         &self,
         certificate: StoredCertificate,
+        learner: String,
+        attempts: Vec<CertifiedAttempt>,
     ) -> Result<Stored, DatabaseError> {
         self.run("store a certificate in", move |connection| {
             let transaction = connection.transaction()?;
@@ -205,6 +232,29 @@ impl Database {
                     certificate.received_at,
                 ],
             )? == 1;
+            if inserted {
+                for attempt in &attempts {
+                    let seed = i64::try_from(attempt.seed).unwrap_or(i64::MAX);
+                    transaction.execute(
+                        "INSERT INTO certified_attempts (course_id, exam_id, seed, learner, certificate_id)
+                         VALUES (?1, ?2, ?3, ?4, ?5)
+                         ON CONFLICT (course_id, exam_id, seed) DO NOTHING",
+                        rusqlite::params![certificate.course_id, attempt.exam, seed, learner, certificate.id],
+                    )?;
+                    let owner: String = transaction.query_row(
+                        "SELECT learner FROM certified_attempts
+                         WHERE course_id = ?1 AND exam_id = ?2 AND seed = ?3",
+                        rusqlite::params![certificate.course_id, attempt.exam, seed],
+                        |row| row.get(0),
+                    )?;
+                    if owner != learner {
+                        // Dropping the transaction rolls the certificate back too.
+                        return Ok(Stored::AttemptTaken {
+                            exam: attempt.exam.clone(),
+                        });
+                    }
+                }
+            }
             let stored = select_certificate(&transaction, &certificate.id)?
                 .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
             transaction.commit()?;

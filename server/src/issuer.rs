@@ -12,9 +12,7 @@ use ed25519_dalek::SigningKey;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use specialist_core::exam::seal::sha256_hex;
-use specialist_core::proof::{
-    did_key_verification_method, multibase_decode, multibase_encode, public_key_multibase,
-};
+use specialist_core::proof::{multibase_decode, multibase_encode, public_key_multibase};
 use specialist_core::timestamp::{parse_utc_timestamp, utc_timestamp};
 
 /// The multicodec prefix of an Ed25519 private key (0x1300, as an unsigned varint).
@@ -107,15 +105,17 @@ impl IssuerKey {
         public_key_multibase(&self.public_key())
     }
 
-    /// The `did:key` verification method that proofs made with this key name.
-    pub fn verification_method(&self) -> String {
-        did_key_verification_method(&self.public_key())
+    /// The verification method that proofs made with this key name: the key's entry in
+    /// the issuer profile `issuer_id` (`…/api/v1/issuer#key-…`), so a verifier that
+    /// resolves it finds a key the issuer controls.
+    pub fn verification_method(&self, issuer_id: &str) -> String {
+        format!("{issuer_id}#{}", self.id)
     }
 
     /// The Multikey document of this key, controlled by the issuer profile `issuer_id`.
     pub fn multikey(&self, issuer_id: &str) -> serde_json::Value {
         json!({
-            "id": self.verification_method(),
+            "id": self.verification_method(issuer_id),
             "type": "Multikey",
             "controller": issuer_id,
             "publicKeyMultibase": self.public_key_multibase(),
@@ -196,11 +196,17 @@ impl Issuer {
         self.keys.iter().find(|key| key.id == id)
     }
 
-    /// The key a proof's `verificationMethod` names, if it is one of this issuer's.
-    pub fn key_for_verification_method(&self, verification_method: &str) -> Option<&IssuerKey> {
+    /// The key a proof's `verificationMethod` names, if it is one of this issuer's (at
+    /// `public_url`).
+    pub fn key_for_verification_method(
+        &self,
+        public_url: &str,
+        verification_method: &str,
+    ) -> Option<&IssuerKey> {
+        let issuer_id = Self::id(public_url);
         self.keys
             .iter()
-            .find(|key| key.verification_method() == verification_method)
+            .find(|key| key.verification_method(&issuer_id) == verification_method)
     }
 
     /// The issuer id: the URL of the profile.
@@ -449,7 +455,10 @@ mod tests {
         let key = IssuerKey::from_seed([1; 32], "2026-01-01T00:00:00Z".into());
         assert!(key.id.starts_with("key-"));
         assert_eq!(key.id.len(), 12);
-        assert!(key.verification_method().starts_with("did:key:z6Mk"));
+        assert_eq!(
+            key.verification_method("https://example.org/api/v1/issuer"),
+            format!("https://example.org/api/v1/issuer#{}", key.id)
+        );
     }
 
     #[test]

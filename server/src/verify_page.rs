@@ -163,7 +163,10 @@ fn verdict(state: &AppState, stored: &StoredCertificate, credential: &Canonical)
             );
         }
     };
-    let Some(key) = state.issuer.key_for_verification_method(&method) else {
+    let Some(key) = state
+        .issuer
+        .key_for_verification_method(&state.public_url, &method)
+    else {
         return (
             false,
             "the credential was signed with a key this issuer does not publish".into(),

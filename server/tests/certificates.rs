@@ -376,13 +376,33 @@ async fn a_valid_certificate_becomes_a_signed_open_badge_that_can_be_fetched_and
         "the proof is made when the credential becomes valid"
     );
 
-    // The issuer's proof verifies with the key the issuer profile publishes.
-    let issuer_key = issuer_public_key(&router).await;
-    let verified = proof::verify(&document, &issuer_key).expect("the issuer proof verifies");
-    assert_eq!(
-        verified.verification_method,
-        proof::did_key_verification_method(&issuer_key)
+    // The proof names a key of the issuer profile; resolving it there, as a verifier
+    // does, gives a key the issuer controls, and the proof verifies with it.
+    let method = credential["proof"]["verificationMethod"].as_str().unwrap();
+    assert!(
+        method.starts_with(&format!(
+            "{}#key-",
+            credential["issuer"]["id"].as_str().unwrap()
+        )),
+        "{method}"
     );
+    let profile = get(&router, "/api/v1/issuer").await.json();
+    let entry = profile["verificationMethod"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|entry| entry["id"] == method)
+        .expect("the profile lists the proof's verification method");
+    assert_eq!(entry["controller"], profile["id"]);
+    let issuer_key =
+        proof::public_key_from_multibase(entry["publicKeyMultibase"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        issuer_key,
+        issuer_public_key(&router).await,
+        "the newest key signs"
+    );
+    let verified = proof::verify(&document, &issuer_key).expect("the issuer proof verifies");
+    assert_eq!(verified.verification_method, method);
     assert_eq!(fixture.rows().await, 1);
 
     // GET by uuid and by the URL-encoded urn answers the same bytes.
@@ -738,6 +758,43 @@ async fn the_same_document_twice_is_answered_with_the_same_credential_and_anothe
     );
 }
 
+#[tokio::test]
+async fn a_passed_attempt_certifies_one_learner_and_cannot_be_copied_to_another() {
+    let fixture = Fixture::new();
+    let router = fixture.app();
+    let original = certificate(&fixture.course, CERTIFICATE_ID);
+    assert_eq!(
+        post(&router, signed(&original)).await.status,
+        StatusCode::CREATED
+    );
+
+    // The same learner may make a second certificate from the same attempts (say, on a
+    // new device after the first was lost).
+    let mut again = original.clone();
+    again.id = "urn:uuid:2b4e28ba-2fa1-4d3b-a3f5-ef19b5a7633b".into();
+    again.learner.email = again.learner.email.to_uppercase();
+    assert_eq!(
+        post(&router, signed(&again)).await.status,
+        StatusCode::CREATED
+    );
+
+    // Someone else's name and email on the same transcripts, re-signed: refused, not stored.
+    let mut copied = original.clone();
+    copied.id = "urn:uuid:3b4e28ba-2fa1-4d3b-a3f5-ef19b5a7633b".into();
+    copied.learner.name = "Bob Copier".into();
+    copied.learner.email = "bob@example.org".into();
+    let answer = post(&router, signed(&copied)).await;
+    answer.assert_problem(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "attempt-already-certified",
+    );
+    assert!(
+        !String::from_utf8_lossy(&answer.body).contains(&original.learner.name),
+        "the refusal does not name the other learner"
+    );
+    assert_eq!(fixture.rows().await, 2);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_concurrent_posts_of_one_certificate_store_one_row_and_answer_one_credential() {
     let fixture = Fixture::new();
@@ -896,8 +953,13 @@ async fn the_issuer_key_is_private_reused_and_rotated_with_old_keys_still_publis
     assert_eq!(profile["name"], "Test Issuer");
     let methods = profile["verificationMethod"].as_array().unwrap();
     assert_eq!(methods.len(), 2);
-    assert_eq!(methods[0]["id"], rotated.verification_method());
-    assert_eq!(methods[1]["id"], first.current().verification_method());
+    let issuer_id = format!("{PUBLIC_URL}api/v1/issuer");
+    assert_eq!(methods[0]["id"], rotated.verification_method(&issuer_id));
+    assert_eq!(
+        methods[1]["id"],
+        first.current().verification_method(&issuer_id)
+    );
+    assert_eq!(methods[0]["id"], format!("{issuer_id}#{}", rotated.id));
     for method in methods {
         assert_eq!(method["type"], "Multikey");
         assert_eq!(method["controller"], profile["id"]);
@@ -924,7 +986,7 @@ async fn the_issuer_key_is_private_reused_and_rotated_with_old_keys_still_publis
     assert_eq!(answer.status, StatusCode::CREATED);
     assert_eq!(
         answer.json()["proof"]["verificationMethod"],
-        rotated.verification_method()
+        rotated.verification_method(&issuer_id)
     );
     let credential: Canonical = serde_json::from_slice(&answer.body).unwrap();
     proof::verify(&credential, &rotated.public_key()).unwrap();

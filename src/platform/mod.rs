@@ -4,6 +4,7 @@
 pub mod attempt_lock;
 pub mod download;
 pub mod fetch;
+pub mod issuer_profile;
 pub mod lesson_dom;
 pub mod location;
 pub mod storage;

@@ -159,6 +159,9 @@ export async function post(url, body, keepalive) {
     body,
     keepalive,
     cache: "no-store",
+    // A redirect (a captive portal, a sign-in gateway) would turn the POST into a GET
+    // whose 200 says nothing about the certificate: treat it as no answer.
+    redirect: "error",
   });
   const text = await response.text();
   let problemDetail = null;
@@ -177,6 +180,7 @@ export function postOnExit(url, body) {
       headers: { "Content-Type": "text/plain;charset=UTF-8" },
       body,
       keepalive: true,
+      redirect: "error",
     }).catch(() => {});
   } catch (_) { /* the page is going away */ }
 }

@@ -112,14 +112,33 @@ pub async fn send(entry: &OutboxEntry) -> SendOutcome {
             let field = |name: &str| {
                 web_sys::js_sys::Reflect::get(&value, &name.into()).unwrap_or(JsValue::NULL)
             };
+            let status = field("status").as_f64().unwrap_or(0.0) as u16;
+            let body = field("body").as_string().unwrap_or_default();
+            if (200..300).contains(&status) && !answers_entry(&body, &entry.id) {
+                return SendOutcome::NoAnswer(
+                    "the answer was not the credential for this certificate (a proxy or sign-in page?); will retry"
+                        .into(),
+                );
+            }
             SendOutcome::Answered {
-                status: field("status").as_f64().unwrap_or(0.0) as u16,
-                body: field("body").as_string().unwrap_or_default(),
+                status,
+                body,
                 problem_detail: field("problemDetail").as_string(),
             }
         }
         Err(reason) => SendOutcome::NoAnswer(format!("could not reach the server: {reason}")),
     }
+}
+
+/// Whether a 2xx `body` is the server's answer to entry `id`: JSON whose `id` names the
+/// same uuid (a credential's id is its URL, ending with the certificate's uuid).
+fn answers_entry(body: &str, id: &str) -> bool {
+    let uuid = id.trim_start_matches("urn:uuid:");
+    web_sys::js_sys::JSON::parse(body)
+        .ok()
+        .and_then(|value| web_sys::js_sys::Reflect::get(&value, &"id".into()).ok())
+        .and_then(|answer_id| answer_id.as_string())
+        .is_some_and(|answer_id| !uuid.is_empty() && answer_id.ends_with(uuid))
 }
 
 /// Fires a keepalive POST of the entry as the page goes away.

@@ -136,6 +136,13 @@ pub fn CertificatePage() -> impl IntoView {
                 return view! { <p class="status" role="status">"Loading your certificate…"</p> }.into_any();
             }
             match issued.get() {
+                Some((entry, certificate)) if entry.state == DeliveryState::Rejected => view! {
+                    <IssuedCertificate entry certificate/>
+                    <section aria-labelledby="new-certificate-title">
+                        <h2 id="new-certificate-title">"Make a new certificate"</h2>
+                        <NotIssued/>
+                    </section>
+                }.into_any(),
                 Some((entry, certificate)) => view! { <IssuedCertificate entry certificate/> }.into_any(),
                 None => view! { <NotIssued/> }.into_any(),
             }
@@ -331,6 +338,8 @@ fn IssuedCertificate(
     let co_brand = settings.0.with_value(|config| config.co_brand.clone());
     let uuid = certificate.id.trim_start_matches("urn:uuid:").to_string();
     let entry_id = entry.id.clone();
+    let rejected = entry.state == DeliveryState::Rejected;
+    let entry_id_again = entry.id.clone();
     let certificate_body = entry.body.clone();
     let credential = entry.response.clone();
     let delivery = Memo::new(move |_| {
@@ -353,6 +362,11 @@ fn IssuedCertificate(
     let body_name = format!("certificate-{uuid}.json");
     let credential_name = format!("credential-{uuid}.json");
     let download_problem = RwSignal::new(None::<String>);
+    let send_again = Action::new_local(move |_: &()| {
+        let id = entry_id_again.clone();
+        let url = absolute(&settings.0.with_value(|config| config.certificates_url()));
+        async move { outbox.send_again(&id, url).await }
+    });
     view! {
         <p class=move || format!("delivery delivery-{}", delivery.get().1) role="status"
             data-state=move || delivery.get().1>{move || delivery.get().0}</p>
@@ -396,8 +410,12 @@ fn IssuedCertificate(
                     "Download Open Badges credential (JSON)"
                 </button>
             })}
+            {rejected.then(|| view! {
+                <button type="button" on:click=move |_| { send_again.dispatch(()); }>"Send again"</button>
+            })}
             <a href=Route::Verify.href()>"Check a certificate file"</a>
         </div>
+        {move || send_again.value().get().and_then(Result::err).map(|error| view! { <p class="notice notice-error" role="alert">{error}</p> })}
         {move || download_problem.get().map(|problem| view! { <p class="notice notice-error" role="alert">{problem}</p> })}
     }
 }

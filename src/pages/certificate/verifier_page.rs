@@ -10,7 +10,7 @@ use specialist_core::proof::{proof_to_verify, public_key_from_did_key, public_ke
 use wasm_bindgen_futures::JsFuture;
 
 use crate::platform::location::set_document_title;
-use crate::platform::vault;
+use crate::platform::{issuer_profile, vault};
 
 /// One finding: whether it holds (`None`: could not be told here), and what was checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,41 +33,68 @@ fn undecided(text: impl Into<String>) -> Finding {
     }
 }
 
-/// Whether the configured backend's issuer profile lists `verification_method` as one of
-/// its keys. Only the configured backend is asked: a pasted document must not make the
-/// page fetch an address of its choosing.
-async fn issuer_key_finding(
-    issuer_id: &str,
+/// How the signing key of a document was found.
+enum SigningKey {
+    /// Read from the proof's own `did:key` (a device): proves integrity, not who signed.
+    SelfDescribed([u8; 32]),
+    /// Found in the configured backend's issuer profile (fetched, or the copy kept from
+    /// the last fetch when offline).
+    Issuer([u8; 32]),
+    /// Not found: a finding says why.
+    Unresolved(Finding),
+}
+
+/// Finds the key a proof names. A `did:key` carries its key; any other method must be an
+/// entry of this deployment's issuer profile. Only the configured backend is asked: a
+/// pasted document must not make the page fetch an address of its choosing.
+async fn signing_key(
+    document: &Canonical,
     verification_method: &str,
     backend_base: &str,
-) -> Finding {
-    let expected_issuer = super::absolute(&format!("{backend_base}api/v1/issuer"));
-    if issuer_id != expected_issuer {
-        return undecided(format!(
-            "It names the issuer {issuer_id}, not this deployment's backend ({expected_issuer}); check that issuer's published keys yourself."
-        ));
+) -> SigningKey {
+    if verification_method.starts_with("did:key:") {
+        return match public_key_from_did_key(verification_method) {
+            Ok(key) => SigningKey::SelfDescribed(key),
+            Err(error) => {
+                SigningKey::Unresolved(finding(false, format!("Verification method: {error}")))
+            }
+        };
     }
-    match crate::platform::fetch::fetch_json::<Canonical>(&expected_issuer).await {
-        Ok(profile) => {
-            let listed = profile
-                .get("verificationMethod")
-                .and_then(Canonical::as_list)
-                .is_some_and(|methods| {
-                    methods.iter().any(|method| {
-                        method.get("id").and_then(Canonical::as_text) == Some(verification_method)
-                    })
-                });
-            finding(
-                listed,
-                if listed {
-                    "The signing key is one the issuer publishes.".to_string()
-                } else {
-                    "The signing key is not among the keys the issuer publishes.".to_string()
-                },
-            )
-        }
-        Err(error) => undecided(format!(
-            "Whether the signing key is the issuer's could not be checked now ({error}); the signature itself was checked offline."
+    let expected_issuer = super::absolute(&format!("{backend_base}api/v1/issuer"));
+    let issuer_id = document
+        .get("issuer")
+        .and_then(|issuer| issuer.get("id").or(Some(issuer)))
+        .and_then(Canonical::as_text)
+        .unwrap_or_default();
+    if issuer_id != expected_issuer || !verification_method.starts_with(&format!("{issuer_id}#")) {
+        return SigningKey::Unresolved(undecided(format!(
+            "It is signed by {verification_method}, a key of {issuer_id}, not of this deployment's backend ({expected_issuer}); check it against that issuer's published keys."
+        )));
+    }
+    let Some(profile) = issuer_profile::load(&expected_issuer).await else {
+        return SigningKey::Unresolved(undecided(
+            "The issuer's published keys could not be loaded (offline, and never loaded on this device), so the signature could not be checked.",
+        ));
+    };
+    let listed = profile
+        .get("verificationMethod")
+        .and_then(Canonical::as_list)
+        .and_then(|methods| {
+            methods.iter().find(|method| {
+                method.get("id").and_then(Canonical::as_text) == Some(verification_method)
+            })
+        })
+        .and_then(|method| {
+            method
+                .get("publicKeyMultibase")
+                .and_then(Canonical::as_text)
+        })
+        .and_then(|multibase| public_key_from_multibase(multibase).ok());
+    match listed {
+        Some(key) => SigningKey::Issuer(key),
+        None => SigningKey::Unresolved(finding(
+            false,
+            "The signing key is not among the keys the issuer publishes.",
         )),
     }
 }
@@ -102,12 +129,23 @@ async fn check(text: String, backend_base: String) -> (String, Vec<Finding>) {
             );
         }
     };
-    let key = match public_key_from_did_key(&proof.verification_method) {
-        Ok(key) => key,
-        Err(error) => {
+    let mut self_described = false;
+    let key = match signing_key(&document, &proof.verification_method, &backend_base).await {
+        SigningKey::SelfDescribed(key) => {
+            self_described = true;
+            key
+        }
+        SigningKey::Issuer(key) => {
+            findings.push(finding(
+                true,
+                "The signing key is one the issuer publishes.",
+            ));
+            key
+        }
+        SigningKey::Unresolved(unresolved) => {
             return (
-                "The signing key cannot be read.".into(),
-                vec![finding(false, format!("Verification method: {error}"))],
+                "The signature could not be checked.".into(),
+                vec![unresolved],
             );
         }
     };
@@ -181,6 +219,20 @@ async fn check(text: String, backend_base: String) -> (String, Vec<Finding>) {
             .iter()
             .any(|item| item.as_text() == Some("OpenBadgeCredential"))
     }) {
+        if self_described {
+            // A did:key signs for itself: it vouches for a credential only when it is the
+            // issuer, and even then it is not this deployment's backend.
+            let issuer_is_signer = document
+                .get("issuer")
+                .and_then(|issuer| issuer.get("id").or(Some(issuer)))
+                .and_then(Canonical::as_text)
+                .is_some_and(|issuer| proof.verification_method.starts_with(&format!("{issuer}#")));
+            findings.push(if issuer_is_signer {
+                undecided("It is issued and signed by a did:key, not by this deployment's backend.")
+            } else {
+                finding(false, "It is signed by a key that is not the issuer's: the issuer publishes no such key.")
+            });
+        }
         let contexts: Vec<&str> = document
             .get("@context")
             .and_then(Canonical::as_list)
@@ -205,14 +257,6 @@ async fn check(text: String, backend_base: String) -> (String, Vec<Finding>) {
                 .unwrap_or("")
                 .to_string()
         };
-        findings.push(
-            issuer_key_finding(
-                &text_at(&["issuer", "id"]),
-                &proof.verification_method,
-                &backend_base,
-            )
-            .await,
-        );
         summary = format!(
             "Open Badges credential “{}”, issued by {} on {}.",
             text_at(&["name"]),
@@ -283,10 +327,18 @@ pub fn VerifierPage() -> impl IntoView {
         <button type="button" class="button" on:click=move |_| { checking.dispatch(text.get_untracked()); }>"Check"</button>
         <div aria-live="polite">
             {move || checking.value().get().map(|(summary, findings)| {
-                let genuine = findings.iter().all(|finding| finding.holds != Some(false));
+                // Green only when every check held: a signature by a key nobody vouches for
+                // (an issuer not confirmed, or not reachable now) proves nothing on its own.
+                let (token, class, heading) = if findings.iter().any(|finding| finding.holds == Some(false)) {
+                    ("false", "verdict verdict-fails", "This document does not hold")
+                } else if findings.iter().any(|finding| finding.holds.is_none()) {
+                    ("unconfirmed", "verdict verdict-unconfirmed", "The signature holds, but who signed it is not confirmed")
+                } else {
+                    ("true", "verdict verdict-holds", "Signature and structure hold")
+                };
                 view! {
-                    <section class=if genuine { "verdict verdict-holds" } else { "verdict verdict-fails" } data-holds=genuine.to_string()>
-                        <h2>{if genuine { "Signature and structure hold" } else { "This document does not hold" }}</h2>
+                    <section class=class data-holds=token>
+                        <h2>{heading}</h2>
                         <p>{summary}</p>
                         <ul class="findings">
                             {findings.into_iter().map(|finding| view! {

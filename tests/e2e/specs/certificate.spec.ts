@@ -5,6 +5,7 @@
 // certificate waits in the outbox and is delivered exactly once when it returns; the
 // certificate prints on one page whose QR code decodes to the verification address.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,44 @@ function required(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is not set: run the suite with \`cargo xtask test\``);
   return value;
+}
+
+/** RFC 8785 bytes of a JSON value without numbers other than safe integers (a credential's case). */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const object = value as Record<string, unknown>;
+    return `{${Object.keys(object).sort().map((key) => `${JSON.stringify(key)}:${canonical(object[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function base58(bytes: Uint8Array): string {
+  const alphabet = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+  let number = BigInt('0x' + (Buffer.from(bytes).toString('hex') || '0'));
+  let text = '';
+  while (number > 0n) {
+    text = alphabet[Number(number % 58n)] + text;
+    number /= 58n;
+  }
+  for (const byte of bytes) {
+    if (byte !== 0) break;
+    text = '1' + text;
+  }
+  return text;
+}
+
+/** `document` with `changes`, re-signed eddsa-jcs-2022 by a fresh Ed25519 key (a forger's),
+ * naming it `method` (by default the key's own did:key). */
+function resign(document: Record<string, unknown>, changes: Record<string, unknown>, method?: string): Record<string, unknown> {
+  const { proof, ...unsigned } = { ...document, ...changes } as Record<string, unknown> & { proof: Record<string, unknown> };
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x as string, 'base64url');
+  const multikey = 'z' + base58(Uint8Array.from([0xed, 0x01, ...raw]));
+  const { proofValue: _dropped, ...config } = { ...proof, verificationMethod: method ?? `did:key:${multikey}#${multikey}` } as Record<string, unknown>;
+  const hash = (text: string) => createHash('sha256').update(text).digest();
+  const signature = sign(null, Buffer.concat([hash(canonical(config)), hash(canonical(unsigned))]), privateKey);
+  return { ...unsigned, proof: { ...config, proofValue: 'z' + base58(signature) } };
 }
 
 /** A specialist-server child process serving the test course; its log is kept. */
@@ -155,12 +194,30 @@ test('a completed course is signed in the browser, posted, verified, and downloa
     await page.getByRole('button', { name: 'Check', exact: true }).click();
     await expect(page.locator('.verdict')).toHaveAttribute('data-holds', 'true');
     await expect(page.locator('.finding-holds')).toContainText(['The signing key is one the issuer publishes.']);
+    // A credential re-signed by a key of its own (a forger's, named as a did:key or as a
+    // key of the issuer) does not hold: the issuer publishes no such key.
+    const forged = resign(credential, { name: 'A Forged Course' });
+    await page.getByLabel('Certificate or credential JSON').fill(JSON.stringify(forged));
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    await expect(page.locator('.verdict')).toHaveAttribute('data-holds', 'false');
+    const claimed = resign(credential, { name: 'A Forged Course' }, `${credential.issuer.id}#key-forged`);
+    await page.getByLabel('Certificate or credential JSON').fill(JSON.stringify(claimed));
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    await expect(page.locator('.verdict')).toHaveAttribute('data-holds', 'false');
+    await expect(page.locator('.finding-fails')).toContainText(['The signing key is not among the keys the issuer publishes.']);
     certificate.exams[0].score_basis_points = 10000 - 1;
     await page.getByLabel('Certificate or credential JSON').fill(JSON.stringify(certificate));
     await page.getByRole('button', { name: 'Check', exact: true }).click();
     await expect(page.locator('.verdict')).toHaveAttribute('data-holds', 'false');
     await expect(page.locator('.finding-fails').first()).toContainText('signature does not match');
     expect(problems).toEqual([]);
+
+    // Offline, the credential still checks against the issuer keys kept from the last visit.
+    await page.context().setOffline(true);
+    await page.getByLabel('Certificate or credential JSON').fill(JSON.stringify(credential));
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    await expect(page.locator('.verdict')).toHaveAttribute('data-holds', 'true');
+    await page.context().setOffline(false);
   });
 });
 
@@ -204,23 +261,39 @@ test('with the server down the certificate waits queued, and is delivered exactl
   });
 });
 
-test('a certificate the server refuses shows the server\'s reason and stays refused', async ({ page }) => {
-  // The server holds another version of the course than the one the learner studied.
+test('a certificate the server refuses shows its reason, is not resent on its own, and can be sent again once the backend is fixed', async ({ page }) => {
+  // The backend holds another version of the course than the one the learner studied.
   const otherVersion = join(data, 'course');
   cpSync(required('SPECIALIST_TEST_COURSE'), otherVersion, { recursive: true });
   const source = join(otherVersion, 'course.toml');
   writeFileSync(source, readFileSync(source, 'utf8').replace('version = "1.0.0"', 'version = "1.0.1"'));
-  await withServer(async (server) => {
-    await completeCourse(page, server.url);
-    await confirmProfile(page, server.url);
+  const misconfigured = new Server(data, '0', otherVersion);
+  await misconfigured.start();
+  try {
+    await completeCourse(page, misconfigured.url);
+    await confirmProfile(page, misconfigured.url);
     await expect(page.locator('.delivery')).toHaveAttribute('data-state', 'rejected', { timeout: 15_000 });
     await expect(page.locator('.delivery')).toContainText('Rejected by the server: course "tiny-course" version "1.0.0"');
-    // A refusal is final: a reload does not send it again.
+    // A refusal is final: a reload does not send it again, and a new certificate can be made.
     await page.reload();
     await expect(page.locator('.delivery')).toHaveAttribute('data-state', 'rejected');
+    await expect(page.getByRole('heading', { name: 'Make a new certificate' })).toBeVisible();
     await page.waitForTimeout(1_000);
-    expect(logLines(server, /certificate (accepted|rejected)/), server.log).toHaveLength(1);
-  }, otherVersion);
+    expect(logLines(misconfigured, /certificate (accepted|rejected)/), misconfigured.log).toHaveLength(1);
+  } finally {
+    await misconfigured.stop();
+  }
+
+  // The admin fixes the backend (same address, the right course): Send again delivers it.
+  const fixed = new Server(data, new URL(misconfigured.url).port);
+  await fixed.start();
+  try {
+    await page.getByRole('button', { name: 'Send again' }).click();
+    await expect(page.locator('.delivery')).toHaveAttribute('data-state', 'verified', { timeout: 15_000 });
+    expect(logLines(fixed, /certificate accepted.*status=201/), fixed.log).toHaveLength(1);
+  } finally {
+    await fixed.stop();
+  }
 });
 
 test('the certificate prints on one landscape page whose QR code decodes to the verification address', async ({ page }) => {
