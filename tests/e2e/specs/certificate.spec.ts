@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
-import { test, expect, type Page } from './fixtures';
+import { test, expect, expectNoAxeViolations, type Page } from './fixtures';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -139,8 +139,10 @@ async function completeCourse(page: Page, url: string) {
   }
 }
 
-async function confirmProfile(page: Page, url: string) {
+async function confirmProfile(page: Page, url: string, checkAccessibility = false) {
   await page.goto(`${url}#/certificate`);
+  await expect(page.getByLabel('Full name')).toBeVisible();
+  if (checkAccessibility) await expectNoAxeViolations(page);
   await page.getByLabel('Full name').fill('Ada Lovelace');
   await page.getByLabel('Email').fill('ada@example.com');
   await page.getByLabel('Organisation').fill('Analytical Partners');
@@ -155,9 +157,10 @@ function logLines(server: Server, outcome: RegExp): string[] {
 test('a completed course is signed in the browser, posted, verified, and downloadable', async ({ page, problems }) => {
   await withServer(async (server) => {
     await completeCourse(page, server.url);
-    await confirmProfile(page, server.url);
+    await confirmProfile(page, server.url, true);
     await expect(page.locator('.delivery')).toHaveAttribute('data-state', 'verified', { timeout: 15_000 });
     await expect(page.locator('.certificate-name')).toHaveText('Ada Lovelace');
+    await expectNoAxeViolations(page);
     await expect(page.locator('.certificate-course')).toHaveText('Tiny Test Course');
     await expect(page.locator('.certificate-scores li')).toHaveCount(2);
     await expect(page.locator('.certificate-scores li').first()).toHaveText('Quick check: 100 % (pass mark 50 %)');
@@ -210,6 +213,7 @@ test('a completed course is signed in the browser, posted, verified, and downloa
     await page.getByRole('button', { name: 'Check', exact: true }).click();
     await expect(page.locator('.verdict')).toHaveAttribute('data-holds', 'false');
     await expect(page.locator('.finding-fails').first()).toContainText('signature does not match');
+    await expectNoAxeViolations(page);
     expect(problems).toEqual([]);
 
     // Offline, the credential still checks against the issuer keys kept from the last visit.

@@ -4,8 +4,7 @@
 // Playwright's fake clock, so an hour passes in milliseconds.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
-import { test, expect, rootUrl, type Page } from './fixtures';
+import { test, expect, rootUrl, expectNoAxeViolations, type Page } from './fixtures';
 
 const COURSE = 'sustainability-specialization';
 const EXAM = 'foundations';
@@ -24,7 +23,6 @@ type Answer =
 const answers: Record<string, Record<string, Answer>> = JSON.parse(
   readFileSync(join(__dirname, '..', 'fixtures', 'exam-answers.json'), 'utf8'),
 );
-const axeSource = readFileSync(createRequire(__filename).resolve('axe-core/axe.min.js'), 'utf8');
 
 /** Marks every lesson complete, so the exam's prerequisites are met. */
 async function completeAllLessons(page: Page) {
@@ -160,15 +158,6 @@ async function savedAttempt(page: Page) {
   return page.evaluate((key) => JSON.parse(localStorage.getItem(key) ?? 'null')?.attempts?.at(-1), `specialist.${COURSE}.exam.${EXAM}`);
 }
 
-async function expectNoAxeViolations(page: Page) {
-  await page.evaluate(axeSource);
-  const violations = await page.evaluate(async () => {
-    // @ts-expect-error axe is injected above.
-    const result = await window.axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.map((violation: { id: string; nodes: { target: string[] }[] }) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
-  });
-  expect(violations).toEqual([]);
-}
 
 test('a reload resumes the attempt at the same question with its answers and remaining time', async ({ page, problems }) => {
   await startAttempt(page);

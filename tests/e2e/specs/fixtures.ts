@@ -1,5 +1,7 @@
 // Shared test fixtures: the two server URLs, and a page that records every console error
 // and failed request so a test can assert the app loaded cleanly.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { test as base, expect, type Page } from '@playwright/test';
 
 function required(name: string): string {
@@ -36,5 +38,18 @@ export const test = base.extend<Problems>({
     await use(problems);
   },
 });
+
+const axeSource = readFileSync(createRequire(__filename).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Runs axe-core on the page and expects no violation. */
+export async function expectNoAxeViolations(page: Page) {
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    // @ts-expect-error axe is injected above.
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((violation: { id: string; nodes: { target: string[] }[] }) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+  });
+  expect(violations).toEqual([]);
+}
 
 export { expect, type Page };
