@@ -161,6 +161,11 @@ test('a completed course is signed in the browser, posted, verified, and downloa
     await expect(page.locator('.delivery')).toHaveAttribute('data-state', 'verified', { timeout: 15_000 });
     await expect(page.locator('.certificate-name')).toHaveText('Ada Lovelace');
     await expectNoAxeViolations(page);
+    // On a 360 px phone the certificate fits without sideways scrolling.
+    await page.setViewportSize({ width: 360, height: 740 });
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width, `the certificate page is ${width} px wide`).toBeLessThanOrEqual(360);
+    await page.setViewportSize({ width: 1280, height: 720 });
     await expect(page.locator('.certificate-course')).toHaveText('Tiny Test Course');
     await expect(page.locator('.certificate-scores li')).toHaveCount(2);
     await expect(page.locator('.certificate-scores li').first()).toHaveText('Quick check: 100 % (pass mark 50 %)');
