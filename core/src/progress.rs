@@ -211,7 +211,8 @@ pub struct CourseStanding {
 }
 
 /// Sums progress over the course. Percent counts required lessons by their minutes,
-/// so a long lesson weighs more than a short one.
+/// so a long lesson weighs more than a short one, and planned modules by their planned
+/// minutes, not yet done.
 pub fn course_standing(manifest: &CourseManifest, progress: &Progress) -> CourseStanding {
     let mut standing = CourseStanding {
         percent: 0,
@@ -236,6 +237,12 @@ pub fn course_standing(manifest: &CourseManifest, progress: &Progress) -> Course
                 required_done_minutes += lesson.minutes;
             }
         }
+    }
+    // A planned module's minutes are still to come: they count as required and not done, so
+    // finishing the written modules does not read as finishing the course.
+    for module in manifest.modules.iter().filter(|module| module.planned) {
+        required_minutes += module.planned_minutes;
+        standing.minutes_remaining += module.planned_minutes;
     }
     standing.percent = (required_done_minutes * 100)
         .checked_div(required_minutes)
@@ -351,6 +358,26 @@ mod tests {
         );
         finished(&mut progress, "b");
         assert_eq!(course_standing(&manifest, &progress).percent, 100);
+    }
+
+    #[test]
+    fn planned_modules_count_as_minutes_still_to_come() {
+        let mut manifest = sample();
+        manifest.modules[1].lessons.clear();
+        manifest.modules[1].planned = true;
+        manifest.modules[1].planned_minutes = 20;
+        let mut progress = Progress::new("sample");
+        finished(&mut progress, "a");
+        finished(&mut progress, "b");
+        let standing = course_standing(&manifest, &progress);
+        assert_eq!(
+            standing.percent, 50,
+            "a + b (20 min) of 20 written + 20 planned"
+        );
+        assert_eq!(
+            (standing.minutes_done, standing.minutes_remaining),
+            (20, 20)
+        );
     }
 
     #[test]
