@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use ed25519_dalek::SigningKey;
-use http_body_util::BodyExt;
 use specialist_core::canonical::Canonical;
 use specialist_core::certificate::{
     Certificate, CertificateInput, CourseAuthority, DeviceKey, ExamAuthority, ExamEvidence,
@@ -20,7 +19,9 @@ use specialist_core::exam::transcript::{SubmitReason, Transcript};
 use specialist_core::progress::{Progress, ProgressEvent};
 use specialist_core::proof::{self, ProofOptions};
 use specialist_server::{AppState, Database, Issuer, RateLimit, app, load_course};
-use tower::ServiceExt;
+
+mod common;
+use common::{Answer, send};
 
 /// 2026-03-01T10:00:00Z, when every test attempt starts.
 const START_WALL: i64 = 1_772_359_200_000;
@@ -194,71 +195,6 @@ impl Fixture {
 
     async fn rows(&self) -> u64 {
         self.database().certificate_count().await.unwrap()
-    }
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .map_or("", |value| value.to_str().unwrap())
-    }
-
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap()
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8(self.body.clone()).unwrap()
-    }
-
-    /// Checks that this is a problem+json answer with `status` and the problem `code`.
-    fn assert_problem(&self, status: StatusCode, code: &str) -> serde_json::Value {
-        assert_eq!(
-            self.status,
-            status,
-            "{}",
-            String::from_utf8_lossy(&self.body)
-        );
-        assert_eq!(self.header("content-type"), "application/problem+json");
-        let problem = self.json();
-        assert_eq!(problem["type"], format!("urn:specialist:problem:{code}"));
-        assert_eq!(problem["status"], status.as_u16());
-        assert!(
-            problem["title"]
-                .as_str()
-                .is_some_and(|title| !title.is_empty())
-        );
-        assert!(
-            problem["detail"]
-                .as_str()
-                .is_some_and(|detail| !detail.is_empty())
-        );
-        problem
-    }
-}
-
-async fn send(router: &axum::Router, request: Request<Body>) -> Answer {
-    let response = router.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    Answer {
-        status,
-        headers,
-        body,
     }
 }
 

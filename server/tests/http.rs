@@ -3,9 +3,10 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
 use specialist_server::{AppState, Database, Issuer, app, load_course};
-use tower::ServiceExt;
+
+mod common;
+use common::{Answer, send};
 
 const WASM_NAME: &str = "specialist-0123456789abcdef_bg.wasm";
 const SECRET: &str = "secret outside the bundle";
@@ -54,44 +55,12 @@ impl Fixture {
     }
 }
 
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn header(&self, name: header::HeaderName) -> &str {
-        self.headers
-            .get(&name)
-            .map_or("", |value| value.to_str().unwrap())
-    }
-}
-
 async fn get(router: &axum::Router, path: &str, accept_encoding: Option<&str>) -> Answer {
     let mut request = Request::get(path);
     if let Some(encoding) = accept_encoding {
         request = request.header(header::ACCEPT_ENCODING, encoding);
     }
-    let response = router
-        .clone()
-        .oneshot(request.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    Answer {
-        status,
-        headers,
-        body,
-    }
+    send(router, request.body(Body::empty()).unwrap()).await
 }
 
 #[tokio::test]
