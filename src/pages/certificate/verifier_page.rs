@@ -33,6 +33,19 @@ fn undecided(text: impl Into<String>) -> Finding {
     }
 }
 
+/// A credential's issuer id: `issuer.id`, or `issuer` itself when it is a plain string.
+fn issuer_id(document: &Canonical) -> Option<&str> {
+    document
+        .get("issuer")
+        .and_then(|issuer| issuer.get("id").or(Some(issuer)))
+        .and_then(Canonical::as_text)
+}
+
+/// Whether `verification_method` is a key entry (`<issuer>#…`) of `issuer`.
+fn signed_by_key_of(verification_method: &str, issuer: &str) -> bool {
+    verification_method.starts_with(&format!("{issuer}#"))
+}
+
 /// How the signing key of a document was found.
 enum SigningKey {
     /// Read from the proof's own `did:key` (a device): proves integrity, not who signed.
@@ -61,12 +74,8 @@ async fn signing_key(
         };
     }
     let expected_issuer = super::absolute(&format!("{backend_base}api/v1/issuer"));
-    let issuer_id = document
-        .get("issuer")
-        .and_then(|issuer| issuer.get("id").or(Some(issuer)))
-        .and_then(Canonical::as_text)
-        .unwrap_or_default();
-    if issuer_id != expected_issuer || !verification_method.starts_with(&format!("{issuer_id}#")) {
+    let issuer_id = issuer_id(document).unwrap_or_default();
+    if issuer_id != expected_issuer || !signed_by_key_of(verification_method, issuer_id) {
         return SigningKey::Unresolved(undecided(format!(
             "It is signed by {verification_method}, a key of {issuer_id}, not of this deployment's backend ({expected_issuer}); check it against that issuer's published keys."
         )));
@@ -222,11 +231,8 @@ async fn check(text: String, backend_base: String) -> (String, Vec<Finding>) {
         if self_described {
             // A did:key signs for itself: it vouches for a credential only when it is the
             // issuer, and even then it is not this deployment's backend.
-            let issuer_is_signer = document
-                .get("issuer")
-                .and_then(|issuer| issuer.get("id").or(Some(issuer)))
-                .and_then(Canonical::as_text)
-                .is_some_and(|issuer| proof.verification_method.starts_with(&format!("{issuer}#")));
+            let issuer_is_signer = issuer_id(&document)
+                .is_some_and(|issuer| signed_by_key_of(&proof.verification_method, issuer));
             findings.push(if issuer_is_signer {
                 undecided("It is issued and signed by a did:key, not by this deployment's backend.")
             } else {
