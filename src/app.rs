@@ -7,15 +7,15 @@ use specialist_core::manifest::{CourseManifest, MANIFEST_PATH};
 use specialist_core::progress::{ProgressEvent, continue_lesson};
 use specialist_core::time_on_task::TimeOnTask;
 
-use crate::components::{GlossaryPopover, StorageNotice};
+use crate::components::{AppStatus, GlossaryPopover, StorageNotice};
 use crate::outbox::Outbox;
 use crate::pages::{
     AttemptPage, CertificatePage, CourseHome, ExamPage, GlossaryPage, LessonPage, ModulePage,
-    NotFound, PracticePage, ResultsPage, SearchPage, VerifierPage,
+    NotFound, PracticePage, ResultsPage, SearchPage, SettingsPage, VerifierPage,
 };
 use crate::platform::{self, location, time};
 use crate::route::Route;
-use crate::state::{Course, Glossary, Learner, Settings};
+use crate::state::{Course, Glossary, Installation, Learner, Settings};
 
 /// Why a document the app needs (the manifest, an exam) could not be shown, in words.
 #[derive(Debug, Clone)]
@@ -68,6 +68,7 @@ pub fn App() -> impl IntoView {
             <nav aria-label="Site">
                 <a href=Route::Search { query: String::new() }.href()>"Search"</a>
                 <a href=Route::Certificate.href()>"Certificate"</a>
+                <a href=Route::Settings.href()>"This device"</a>
             </nav>
         </header>
         <main id="main" tabindex="-1">
@@ -101,6 +102,7 @@ fn CoursePlayer(
     provide_context(glossary);
     provide_context(Settings(StoredValue::new(config)));
     provide_context(Outbox::start());
+    provide_context(Installation::start(learner));
 
     // Opening the course without a route resumes the lesson the learner was on.
     if location::opened_without_route()
@@ -156,9 +158,10 @@ fn CoursePlayer(
         Route::Practice { id } => view! { <PracticePage id/> }.into_any(),
         Route::Certificate => view! { <CertificatePage/> }.into_any(),
         Route::Verify => view! { <VerifierPage/> }.into_any(),
+        Route::Settings => view! { <SettingsPage/> }.into_any(),
         Route::NotFound { hash } => view! { <NotFound what=format!("page “{hash}”")/> }.into_any(),
     };
-    view! { <StorageNotice/> {page} }
+    view! { <AppStatus route/> <StorageNotice/> {page} }
 }
 
 /// Counts time on task while a lesson is open: only while the page is visible and the
@@ -231,11 +234,7 @@ fn LoadFailed(
     /// The errors caught by the boundary.
     errors: ArcRwSignal<Errors>,
 ) -> impl IntoView {
-    let reload = |_| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.location().reload();
-        }
-    };
+    let reload = |_| location::reload();
     view! {
         <section class="error-panel" role="alert">
             <h1>"The course could not be loaded"</h1>

@@ -78,6 +78,16 @@ impl Outbox {
         Ok(())
     }
 
+    /// How many entries wait to be sent (queued, not yet answered by the server).
+    pub fn waiting(&self) -> usize {
+        self.entries.with(|entries| {
+            entries
+                .iter()
+                .filter(|entry| entry.state == specialist_core::outbox::DeliveryState::Queued)
+                .count()
+        })
+    }
+
     /// Queues entry `id` again to `url` (after a refusal the admin may have fixed), saved
     /// before it is shown, and sends it.
     pub async fn send_again(&self, id: &str, url: String) -> Result<(), String> {

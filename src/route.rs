@@ -60,6 +60,8 @@ pub enum Route {
     Certificate,
     /// Checks a certificate or credential file offline.
     Verify,
+    /// This device: storage used, offline copy, and progress export and import.
+    Settings,
     /// A hash that names no page; keeps the text to show the learner what was asked for.
     NotFound {
         /// The hash as found in the address bar.
@@ -140,6 +142,7 @@ impl Route {
             ["glossary", id] => Self::Glossary { id: decode(id) },
             ["certificate"] => Self::Certificate,
             ["verify"] => Self::Verify,
+            ["settings"] => Self::Settings,
             ["exams", id] => Self::Exam { id: decode(id) },
             ["exams", id, "attempt"] => Self::Attempt { id: decode(id) },
             ["exams", id, "practice"] => Self::Practice { id: decode(id) },
@@ -169,6 +172,7 @@ impl Route {
             Self::Glossary { id } => format!("#/glossary/{}", encode(id)),
             Self::Certificate => "#/certificate".to_string(),
             Self::Verify => "#/verify".to_string(),
+            Self::Settings => "#/settings".to_string(),
             Self::Exam { id } => format!("#/exams/{}", encode(id)),
             Self::Attempt { id } => format!("#/exams/{}/attempt", encode(id)),
             Self::Practice { id } => format!("#/exams/{}/practice", encode(id)),
@@ -231,6 +235,7 @@ mod tests {
             Route::Practice { id: "final".into() },
             Route::Certificate,
             Route::Verify,
+            Route::Settings,
             Route::Results {
                 id: "final".into(),
                 number: 2,

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use specialist_core::manifest::{COURSE_FOLDER, CourseManifest, GlossaryEntry};
 use specialist_core::progress::{Progress, ProgressEvent};
 
-use crate::platform::{fetch, storage};
+use crate::platform::{fetch, service_worker, storage};
 
 /// The loaded course manifest.
 #[derive(Clone, Copy)]
@@ -127,6 +127,43 @@ pub struct Settings(pub StoredValue<specialist_core::config::Config>);
 
 impl Settings {
     /// The settings from context; the app provides them before any page renders.
+    pub fn use_context() -> Self {
+        expect_context::<Self>()
+    }
+}
+
+/// The offline copy: this page's version, and whether another version is ready to take over.
+#[derive(Clone, Copy)]
+pub struct Installation {
+    /// The version this page runs (`None` without a service worker, as in debug builds).
+    pub version: RwSignal<Option<String>>,
+    /// Another version has been downloaded and waits for the learner to update.
+    pub update_ready: RwSignal<bool>,
+}
+
+impl Installation {
+    /// Registers the service worker. A learner who has made progress is also asked to let
+    /// the browser keep the data (not on a first visit, where a prompt would only annoy).
+    pub fn start(learner: Learner) -> Self {
+        let installation = Self {
+            version: RwSignal::new(None),
+            update_ready: RwSignal::new(false),
+        };
+        leptos::task::spawn_local(async move {
+            let version =
+                service_worker::register(move || installation.update_ready.set(true)).await;
+            installation.version.set(version);
+            if learner
+                .progress
+                .with_untracked(|progress| !progress.lessons.is_empty())
+            {
+                service_worker::persist_storage().await;
+            }
+        });
+        installation
+    }
+
+    /// The installation from context.
     pub fn use_context() -> Self {
         expect_context::<Self>()
     }

@@ -5,6 +5,7 @@
 //! function that a unit test can pin down. `tests/architecture.rs` fails the build
 //! if the dependency tree gains a web, async-runtime or IO crate.
 
+pub mod backup;
 pub mod canonical;
 pub mod certificate;
 pub mod config;

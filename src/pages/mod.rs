@@ -9,6 +9,7 @@ mod lesson_page;
 mod module_page;
 mod not_found;
 mod search_page;
+mod settings_page;
 
 pub use certificate::{CertificatePage, VerifierPage};
 pub use course_home::CourseHome;
@@ -18,3 +19,4 @@ pub use lesson_page::LessonPage;
 pub use module_page::ModulePage;
 pub use not_found::NotFound;
 pub use search_page::SearchPage;
+pub use settings_page::SettingsPage;

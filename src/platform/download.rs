@@ -1,6 +1,8 @@
-//! Offering text to the learner as a downloaded file.
+//! Files in and out: offering text to the learner as a download, and reading a file the
+//! learner chose or dropped.
 
 use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 
 /// Downloads `contents` as a file called `file_name` with the given MIME type.
 pub fn download_text(file_name: &str, mime_type: &str, contents: &str) -> Result<(), String> {
@@ -23,4 +25,13 @@ pub fn download_text(file_name: &str, mime_type: &str, contents: &str) -> Result
     anchor.click();
     let _ = web_sys::Url::revoke_object_url(&url);
     Ok(())
+}
+
+/// Reads a file the learner chose or dropped as text.
+pub async fn file_text(file: web_sys::File) -> Result<String, String> {
+    JsFuture::from(file.text())
+        .await
+        .map_err(|_| format!("{} could not be read", file.name()))?
+        .as_string()
+        .ok_or_else(|| format!("{} is not text", file.name()))
 }

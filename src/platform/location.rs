@@ -47,6 +47,13 @@ pub fn set_document_title(title: &str) {
     }
 }
 
+/// Reloads the page (after an import, or to retry loading the course).
+pub fn reload() {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().reload();
+    }
+}
+
 /// Tells the browser not to restore scroll positions itself: it would do so before the
 /// lesson content has arrived (and clamp to the top); the app restores them.
 pub fn take_over_scroll_restoration() {

@@ -7,6 +7,7 @@ pub mod fetch;
 pub mod issuer_profile;
 pub mod lesson_dom;
 pub mod location;
+pub mod service_worker;
 pub mod storage;
 pub mod time;
 pub mod vault;

@@ -248,3 +248,100 @@ pub fn load_profile() -> Option<specialist_core::certificate::Learner> {
 pub fn save_profile(profile: &specialist_core::certificate::Learner) -> Result<(), String> {
     write(PROFILE_KEY, profile, "your profile")
 }
+
+/// Whether any exam of `course` (of those in `exams`) has an attempt in flight, read
+/// without side effects (unreadable records are left for the exam page to report).
+pub fn attempt_in_flight(course: &str, exams: &[String]) -> bool {
+    let Ok(storage) = storage() else {
+        return false;
+    };
+    exams.iter().any(|exam| {
+        storage
+            .get_item(&exam_key(course, exam))
+            .ok()
+            .flatten()
+            .and_then(|raw| parse_json::<ExamRecord>(&raw).ok())
+            .is_some_and(|record| record.attempts.iter().any(Attempt::is_open))
+    })
+}
+
+/// Everything saved for `course` in local storage, for an export: progress, each exam's
+/// record and practice set (of those in `exams`), and the profile.
+pub fn saved_state(
+    course: &str,
+    exams: &[String],
+) -> (
+    Progress,
+    Vec<ExamRecord>,
+    Vec<Attempt>,
+    Option<specialist_core::certificate::Learner>,
+) {
+    let progress = load(course).progress;
+    let records = exams
+        .iter()
+        .map(|exam| load_exam_record(course, exam).record)
+        .filter(|record| !record.attempts.is_empty())
+        .collect();
+    let practice = exams
+        .iter()
+        .filter_map(|exam| load_practice(course, exam))
+        .collect();
+    (progress, records, practice, load_profile())
+}
+
+/// Replaces what is saved for `course` with an imported export's progress, attempts,
+/// practice and profile. Every value is encoded before anything is written, and should the
+/// browser refuse a write, every key is put back as it was: an import is all or nothing.
+pub fn replace_saved_state(
+    export: &specialist_core::backup::ProgressExport,
+    exams: &[String],
+) -> Result<(), String> {
+    let course = export.course.as_str();
+    let mut writes: Vec<(String, Option<String>)> =
+        vec![(progress_key(course), Some(to_json(&export.progress)?))];
+    for exam in exams {
+        let record = export.exams.iter().find(|record| &record.exam == exam);
+        writes.push((exam_key(course, exam), record.map(to_json).transpose()?));
+        let practice = export.practice.iter().find(|attempt| &attempt.exam == exam);
+        writes.push((
+            practice_key(course, exam),
+            practice.map(to_json).transpose()?,
+        ));
+    }
+    if let Some(profile) = &export.profile {
+        writes.push((PROFILE_KEY.to_string(), Some(to_json(profile)?)));
+    }
+    let storage = storage()?;
+    let before: Vec<(String, Option<String>)> = writes
+        .iter()
+        .map(|(key, _)| (key.clone(), storage.get_item(key).ok().flatten()))
+        .collect();
+    let apply = |values: &[(String, Option<String>)]| {
+        values.iter().try_for_each(|(key, value)| match value {
+            Some(value) => storage.set_item(key, value),
+            None => storage.remove_item(key),
+        })
+    };
+    if apply(&writes).is_err() {
+        let _ = apply(&before);
+        return Err(
+            "the browser refused to store the imported progress (storage full?); nothing was changed"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// An export as the JSON text of its file.
+pub fn export_text(export: &specialist_core::backup::ProgressExport) -> Result<String, String> {
+    to_json(export)
+}
+
+/// Reads an export file's text, naming what is wrong when it is not one.
+pub fn parse_export(text: &str) -> Result<specialist_core::backup::ProgressExport, String> {
+    let value = JSON::parse(text)
+        .map_err(|_| "the file is not JSON (it may be damaged or cut short)".to_string())?;
+    serde_wasm_bindgen::from_value(value).map_err(|error| {
+        format!("the file is not a progress export that this version can read ({error})")
+    })
+}

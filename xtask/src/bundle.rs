@@ -45,7 +45,8 @@ pub fn build_release(root: &Path) -> Result<PathBuf, Failure> {
     Ok(directory)
 }
 
-fn files_under(directory: &Path) -> std::io::Result<Vec<PathBuf>> {
+/// Every file under `directory`, sorted.
+pub fn files_under(directory: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     let mut pending = vec![directory.to_path_buf()];
     while let Some(folder) = pending.pop() {
@@ -90,7 +91,7 @@ pub fn brotli(bytes: &[u8]) -> Vec<u8> {
     output
 }
 
-fn precompress(directory: &Path) -> std::io::Result<()> {
+pub fn precompress(directory: &Path) -> std::io::Result<()> {
     for path in files_under(directory)? {
         if !COMPRESSIBLE.contains(&extension(&path)) {
             continue;

@@ -6,6 +6,7 @@
 mod bundle;
 mod command;
 mod server;
+mod service_worker;
 mod setup;
 mod test;
 
@@ -16,6 +17,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   setup                            install what this machine lacks (idempotent)
   course check [DIR]               check a course source folder (default: course) and list every problem
   serve [--port N] [--db PATH]     build the release bundle and run the server on 127.0.0.1
+  service-worker DIR               write DIR/sw.js for a built bundle (Trunk's post-build hook runs it)
   test                             fmt, clippy, cargo tests, bundle build, Playwright; ends with `N passed, M failed`";
 
 /// The workspace root (the parent of xtask/), whatever directory cargo was run from.
@@ -37,6 +39,25 @@ fn main() -> ExitCode {
         Some("setup") => setup::run(&root),
         Some("serve") => serve(&root, &arguments[1..]),
         Some("test") => return test::run(&root),
+        Some("service-worker") => {
+            return match arguments
+                .get(1)
+                .map(|directory| service_worker::generate(Path::new(directory)))
+            {
+                Some(Ok(version)) => {
+                    println!("service worker: version {version}");
+                    ExitCode::SUCCESS
+                }
+                Some(Err(error)) => {
+                    eprintln!("service worker: {error}");
+                    ExitCode::FAILURE
+                }
+                None => {
+                    eprintln!("{USAGE}");
+                    ExitCode::from(2)
+                }
+            };
+        }
         Some("course") if arguments.get(1).map(String::as_str) == Some("check") => {
             return course_check(
                 arguments

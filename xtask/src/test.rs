@@ -218,6 +218,9 @@ fn course_bundle(
         copy_folder(&root.join(deployment), &target)
             .map_err(|error| failed(format!("copying {deployment}: {error}")))?;
     }
+    // The copied service worker lists the real course's files: list these instead.
+    crate::service_worker::generate(&target).map_err(failed)?;
+    bundle::precompress(&target).map_err(|error| failed(format!("precompressing: {error}")))?;
     Ok(target)
 }
 
@@ -312,6 +315,11 @@ fn playwright(root: &Path, suites: &Suites, tally: &mut Tally) {
         .env("SPECIALIST_SERVER_BINARY", &suites.server_binary)
         .env("SPECIALIST_TEST_COURSE_BUNDLE", &suites.tiny_bundle)
         .env("SPECIALIST_TEST_COURSE", &suites.tiny_course)
+        // The offline suite makes a second version of a bundle with `xtask service-worker`.
+        .env(
+            "SPECIALIST_XTASK",
+            std::env::current_exe().unwrap_or_else(|_| "xtask".into()),
+        )
         .env("PLAYWRIGHT_JSON_OUTPUT_FILE", &report);
     println!(
         "\nplaywright: {} (at {}, {} and {})",

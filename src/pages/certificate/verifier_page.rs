@@ -7,10 +7,9 @@ use specialist_core::certificate::{CERTIFICATE_TYPE, Certificate};
 use specialist_core::exam::display::percent_text;
 use specialist_core::exam::transcript::Transcript;
 use specialist_core::proof::{proof_to_verify, public_key_from_did_key, public_key_from_multibase};
-use wasm_bindgen_futures::JsFuture;
 
 use crate::platform::location::set_document_title;
-use crate::platform::{issuer_profile, vault};
+use crate::platform::{download, issuer_profile, vault};
 
 /// One finding: whether it holds (`None`: could not be told here), and what was checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -279,15 +278,6 @@ async fn check(text: String, backend_base: String) -> (String, Vec<Finding>) {
     (summary, findings)
 }
 
-/// Reads the first dropped or chosen file as text.
-async fn file_text(file: web_sys::File) -> Result<String, String> {
-    JsFuture::from(file.text())
-        .await
-        .map_err(|_| format!("{} could not be read", file.name()))?
-        .as_string()
-        .ok_or_else(|| format!("{} is not text", file.name()))
-}
-
 /// Paste or drop a document; the result lists each check.
 #[component]
 pub fn VerifierPage() -> impl IntoView {
@@ -301,7 +291,9 @@ pub fn VerifierPage() -> impl IntoView {
     let load_file = move |file: Option<web_sys::File>| {
         if let Some(file) = file {
             leptos::task::spawn_local(async move {
-                let contents = file_text(file).await.unwrap_or_else(|error| error);
+                let contents = download::file_text(file)
+                    .await
+                    .unwrap_or_else(|error| error);
                 text.set(contents.clone());
                 checking.dispatch(contents);
             });

@@ -4,20 +4,15 @@
 // server re-grades and answers with an Open Badges credential; with the server down the
 // certificate waits in the outbox and is delivered exactly once when it returns; the
 // certificate prints on one page whose QR code decodes to the verification address.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
-import { test, expect, expectNoAxeViolations, type Page } from './fixtures';
-
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run the suite with \`cargo xtask test\``);
-  return value;
-}
+import { test, expect, expectNoAxeViolations } from './fixtures';
+import { Server, completeCourse, confirmProfile, logLines, outboxEntries, required, withServer } from './tiny-course';
 
 /** RFC 8785 bytes of a JSON value without numbers other than safe integers (a credential's case). */
 function canonical(value: unknown): string {
@@ -57,105 +52,12 @@ function resign(document: Record<string, unknown>, changes: Record<string, unkno
   return { ...unsigned, proof: { ...config, proofValue: 'z' + base58(signature) } };
 }
 
-/** A specialist-server child process serving the test course; its log is kept. */
-class Server {
-  url = '';
-  log = '';
-  private child: ChildProcess | null = null;
-  constructor(private data: string, private port = '0', private course = required('SPECIALIST_TEST_COURSE')) {}
-
-  async start(): Promise<void> {
-    const child = spawn(required('SPECIALIST_SERVER_BINARY'), [
-      '--bundle', required('SPECIALIST_TEST_COURSE_BUNDLE'),
-      '--course', this.course,
-      '--db', join(this.data, 'certificates.db'),
-      '--port', this.port,
-      '--rate-limit', '0',
-    ], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
-    child.stderr!.on('data', (chunk) => { this.log += chunk.toString(); });
-    this.url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (chunk) => {
-        out += chunk.toString();
-        const found = out.match(/https?:\/\/[^\s]+\//);
-        if (found) resolve(found[0]);
-      });
-      child.on('exit', (code) => reject(new Error(`the server exited with ${code}: ${this.log}`)));
-    });
-    this.port = new URL(this.url).port;
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-    this.child = null;
-  }
-}
-
-/** Runs `body` with a started server, and always stops it. */
-async function withServer(body: (server: Server) => Promise<void>, course?: string): Promise<void> {
-  const server = new Server(data, '0', course);
-  await server.start();
-  try {
-    await body(server);
-  } finally {
-    await server.stop();
-  }
-}
-
 let data = '';
 test.beforeEach(() => { data = mkdtempSync(join(tmpdir(), 'specialist-certificate-')); });
 test.afterEach(() => rmSync(data, { recursive: true, force: true }));
 
-/** Reads the lesson to its end, then passes both exams with the right answers. */
-async function completeCourse(page: Page, url: string) {
-  await page.goto(`${url}#/lessons/sky`);
-  await expect(page.getByRole('heading', { level: 1, name: 'The colour of the sky' })).toBeVisible();
-  await page.locator('.lesson-footer').scrollIntoViewIfNeeded();
-  await page.goto(`${url}#/`);
-  await expect(page.locator('.lesson-item').filter({ hasText: 'The colour of the sky' })).toContainText(/Complete/i);
-  for (const exam of ['check', 'final']) {
-    await page.goto(`${url}#/exams/${exam}`);
-    await page.getByRole('button', { name: /^Start attempt 1 of/ }).click();
-    for (let position = 0; position < 2; position++) {
-      const question = page.locator('.question');
-      await expect(page.getByRole('heading', { name: `Question ${position + 1} of 2` })).toBeVisible();
-      if (await question.getByLabel('Blue', { exact: true }).count()) {
-        await question.getByLabel('Blue', { exact: true }).check();
-      } else {
-        await question.getByLabel('True', { exact: true }).check();
-      }
-      await expect(page.locator('.save-state')).toHaveText('All answers saved on this device.');
-      await page.locator('.question-actions button:last-child').click();
-    }
-    await page.getByRole('button', { name: 'Submit attempt' }).click();
-    await page.locator('#confirm-submit').click();
-    await expect(page.locator('.result-verdict')).toContainText('100 % — Passed');
-  }
-}
-
-async function confirmProfile(page: Page, url: string, checkAccessibility = false) {
-  await page.goto(`${url}#/certificate`);
-  await expect(page.getByLabel('Full name')).toBeVisible();
-  if (checkAccessibility) await expectNoAxeViolations(page);
-  await page.getByLabel('Full name').fill('Ada Lovelace');
-  await page.getByLabel('Email').fill('ada@example.com');
-  await page.getByLabel('Organisation').fill('Analytical Partners');
-  await page.getByRole('button', { name: 'Confirm and create my certificate' }).click();
-}
-
-/** The server log's lines that match `outcome`. */
-function logLines(server: Server, outcome: RegExp): string[] {
-  return server.log.split('\n').filter((line) => outcome.test(line));
-}
-
 test('a completed course is signed in the browser, posted, verified, and downloadable', async ({ page, problems }) => {
-  await withServer(async (server) => {
+  await withServer(data, async (server) => {
     await completeCourse(page, server.url);
     await confirmProfile(page, server.url, true);
     await expect(page.locator('.delivery')).toHaveAttribute('data-state', 'verified', { timeout: 15_000 });
@@ -231,7 +133,7 @@ test('a completed course is signed in the browser, posted, verified, and downloa
 });
 
 test('with the server down the certificate waits queued, and is delivered exactly once when it returns', async ({ page }) => {
-  await withServer(async (server) => {
+  await withServer(data, async (server) => {
     await completeCourse(page, server.url);
     await server.stop();
     await confirmProfile(page, server.url);
@@ -241,15 +143,7 @@ test('with the server down the certificate waits queued, and is delivered exactl
     await expect(page.locator('.certificate-name')).toHaveText('Ada Lovelace');
 
     // It is kept durably in IndexedDB, not only in the page.
-    const stored = await page.evaluate(() => new Promise<{ state: string; attempts: number }[]>((resolve, reject) => {
-      const open = indexedDB.open('specialist');
-      open.onerror = () => reject(open.error);
-      open.onsuccess = () => {
-        const all = open.result.transaction('outbox').objectStore('outbox').getAll();
-        all.onsuccess = () => resolve(all.result);
-        all.onerror = () => reject(all.error);
-      };
-    }));
+    const stored = await outboxEntries(page);
     expect(stored).toHaveLength(1);
     expect(stored[0].state).toBe('queued');
     expect(stored[0].attempts).toBeGreaterThan(0);
@@ -306,7 +200,7 @@ test('a certificate the server refuses shows its reason, is not resent on its ow
 });
 
 test('the certificate prints on one landscape page whose QR code decodes to the verification address', async ({ page }) => {
-  await withServer(async (server) => {
+  await withServer(data, async (server) => {
     await completeCourse(page, server.url);
     await confirmProfile(page, server.url);
     await expect(page.locator('.delivery')).toHaveAttribute('data-state', 'verified', { timeout: 15_000 });
@@ -347,7 +241,7 @@ test('where WebCrypto has no Ed25519, a software key signs, the certificate says
       return original(algorithm as never, extractable, usages);
     }) as typeof crypto.subtle.generateKey;
   });
-  await withServer(async (server) => {
+  await withServer(data, async (server) => {
     await completeCourse(page, server.url);
     await confirmProfile(page, server.url);
     await expect(page.locator('.delivery')).toHaveAttribute('data-state', 'verified', { timeout: 15_000 });

@@ -60,21 +60,28 @@ test('an unknown hash route says what was not found and links home', async ({ pa
   expect(problems).toEqual([]);
 });
 
-test('a missing manifest shows a clear error instead of a blank page', async ({ page }) => {
-  await page.route('**/course/manifest.json', (route) => route.fulfill({ status: 404, body: 'gone' }));
-  await page.goto(rootUrl());
-  const alert = page.getByRole('alert');
-  await expect(alert.getByRole('heading')).toHaveText('The course could not be loaded');
-  await expect(alert).toContainText('course/manifest.json answered HTTP 404');
-  await expect(alert.getByRole('button', { name: 'Try again' })).toBeVisible();
-});
+// These two fake the network with page.route, which never sees requests a service worker
+// answers; without a worker the app fetches the manifest from the network as it would on a
+// first visit.
+test.describe('without a service worker', () => {
+  test.use({ serviceWorkers: 'block' });
 
-test('a manifest from another format is refused with both formats named', async ({ page }) => {
-  await page.route('**/course/manifest.json', async (route) => {
-    const response = await route.fetch();
-    const manifest = await response.json();
-    await route.fulfill({ response, json: { ...manifest, format: 99 } });
+  test('a missing manifest shows a clear error instead of a blank page', async ({ page }) => {
+    await page.route('**/course/manifest.json', (route) => route.fulfill({ status: 404, body: 'gone' }));
+    await page.goto(rootUrl());
+    const alert = page.getByRole('alert');
+    await expect(alert.getByRole('heading')).toHaveText('The course could not be loaded');
+    await expect(alert).toContainText('course/manifest.json answered HTTP 404');
+    await expect(alert.getByRole('button', { name: 'Try again' })).toBeVisible();
   });
-  await page.goto(rootUrl());
-  await expect(page.getByRole('alert')).toContainText('has format 99, but this app reads format 1');
+
+  test('a manifest from another format is refused with both formats named', async ({ page }) => {
+    await page.route('**/course/manifest.json', async (route) => {
+      const response = await route.fetch();
+      const manifest = await response.json();
+      await route.fulfill({ response, json: { ...manifest, format: 99 } });
+    });
+    await page.goto(rootUrl());
+    await expect(page.getByRole('alert')).toContainText('has format 99, but this app reads format 1');
+  });
 });

@@ -1,0 +1,78 @@
+//! The status lines under the header: offline (and what waits to be sent), a new version
+//! ready (never offered while an exam attempt runs), and storage nearly full.
+
+use leptos::prelude::*;
+
+use crate::outbox::Outbox;
+use crate::platform::{service_worker, storage};
+use crate::route::Route;
+use crate::state::{Course, Installation};
+
+/// Shows what the learner should know about the connection, updates and storage.
+#[component]
+pub fn AppStatus(
+    /// The current route; an attempt's start and submission change it, so the check for a
+    /// running attempt follows it.
+    route: ReadSignal<Route>,
+) -> impl IntoView {
+    let installation = Installation::use_context();
+    let outbox = Outbox::use_context();
+    let course = Course::use_context();
+    let (course_id, exams) = course.0.with_value(|manifest| {
+        (
+            manifest.id.clone(),
+            manifest
+                .exams
+                .iter()
+                .map(|exam| exam.id.clone())
+                .collect::<Vec<_>>(),
+        )
+    });
+    let online = RwSignal::new(service_worker::online());
+    let handles = [
+        window_event_listener(leptos::ev::online, move |_| online.set(true)),
+        window_event_listener(leptos::ev::offline, move |_| online.set(false)),
+    ];
+    on_cleanup(move || handles.into_iter().for_each(|handle| handle.remove()));
+
+    let attempt_running = Memo::new(move |_| {
+        route.track();
+        storage::attempt_in_flight(&course_id, &exams)
+    });
+    // An attempt pins this page's version in the service worker until it is submitted.
+    Effect::new(move || service_worker::attempt_running(attempt_running.get()));
+
+    let storage_low = RwSignal::new(false);
+    leptos::task::spawn_local(async move {
+        if let Some(estimate) = service_worker::storage_estimate().await {
+            storage_low.set(estimate.nearly_full());
+        }
+    });
+
+    view! {
+        <Show when=move || !online.get()>
+            <p class="status-line status-offline" role="status" data-testid="offline-status">
+                <strong>"You are offline."</strong>
+                " Lessons and exams work as usual and everything is saved on this device. "
+                {move || match outbox.waiting() {
+                    0 => String::new(),
+                    1 => "1 certificate is waiting to be sent when the network returns.".into(),
+                    count => format!("{count} certificates are waiting to be sent when the network returns."),
+                }}
+            </p>
+        </Show>
+        <Show when=move || installation.update_ready.get() && !attempt_running.get()>
+            <p class="status-line status-update" role="status" data-testid="update-ready">
+                "A new version of the course is ready. "
+                <button type="button" on:click=|_| service_worker::apply_update()>"Update now"</button>
+            </p>
+        </Show>
+        <Show when=move || storage_low.get()>
+            <p class="status-line status-warning" role="alert">
+                "This device's storage for the course is nearly full. "
+                <a href=Route::Settings.href()>"Export your progress"</a>
+                " to keep a copy."
+            </p>
+        </Show>
+    }
+}
