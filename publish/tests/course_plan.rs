@@ -1,6 +1,6 @@
 //! The repository's course against its plan: minutes and reading share per module, the
-//! blocks every module and lesson needs, and exam 1's bank counted per module, per
-//! objective and per type.
+//! course and exam totals, the blocks every module and lesson needs, and both exams' banks
+//! counted per module, per objective and per type.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -22,12 +22,18 @@ fn course() -> Published {
     })
 }
 
-/// Modules 1–4 are written; 5–8 are planned until part 2.
-const WRITTEN: [&str; 4] = [
+/// Exam 1 examines modules 1–4, exam 2 modules 5–8.
+const EXAM_1_MODULES: [&str; 4] = [
     "sustainability-in-tech",
     "measuring-carbon",
     "circular-economy",
     "take-back-and-reuse",
+];
+const EXAM_2_MODULES: [&str; 4] = [
+    "refurbished-equipment",
+    "energy-efficiency",
+    "sustainability-solutions",
+    "sustainability-practice",
 ];
 
 #[test]
@@ -54,36 +60,43 @@ fn the_course_totals_750_minutes_in_eight_modules_as_planned() {
     );
     assert_eq!(manifest.target_minutes, 750);
     for module in &manifest.modules {
-        let written = WRITTEN.contains(&module.id.as_str());
-        assert_eq!(module.planned, !written, "{}", module.id);
-        if written {
-            let off = module.minutes.abs_diff(module.planned_minutes) * 100;
-            assert!(
-                off <= module.planned_minutes * MINUTES_TOLERANCE_PERCENT,
-                "{}: {} minutes against {} planned",
-                module.id,
-                module.minutes,
-                module.planned_minutes
-            );
-            assert!(
-                (3..=5).contains(&module.lessons.len()),
-                "{} has {} lessons",
-                module.id,
-                module.lessons.len()
-            );
-        }
+        assert!(!module.planned, "{} is still only planned", module.id);
+        let off = module.minutes.abs_diff(module.planned_minutes) * 100;
+        assert!(
+            off <= module.planned_minutes * MINUTES_TOLERANCE_PERCENT,
+            "{}: {} minutes against {} planned",
+            module.id,
+            module.minutes,
+            module.planned_minutes
+        );
+        assert!(
+            (3..=5).contains(&module.lessons.len()),
+            "{} has {} lessons",
+            module.id,
+            module.lessons.len()
+        );
     }
+    // The material is 750 ± 15 minutes, and with both exams' time limits 900 ± 15.
+    let material: u32 = manifest.modules.iter().map(|module| module.minutes).sum();
+    assert!(
+        material.abs_diff(750) <= 15,
+        "{material} minutes of material"
+    );
+    let exams: u32 = published
+        .exams
+        .iter()
+        .map(|authority| authority.exam.time_limit_minutes)
+        .sum();
+    assert!(
+        (material + exams).abs_diff(900) <= 15,
+        "{material} minutes of material and {exams} of exams"
+    );
 }
 
 #[test]
-fn every_written_module_is_at_least_40_percent_reading_with_checks_scenarios_and_worksheets() {
+fn every_module_is_at_least_40_percent_reading_with_checks_scenarios_and_worksheets() {
     let published = course();
-    for module in published
-        .manifest
-        .modules
-        .iter()
-        .filter(|module| !module.planned)
-    {
+    for module in &published.manifest.modules {
         let reading: u32 = module
             .lessons
             .iter()
@@ -133,21 +146,14 @@ fn every_written_module_is_at_least_40_percent_reading_with_checks_scenarios_and
     }
 }
 
-#[test]
-fn exam_1_bank_covers_modules_1_to_4_per_module_objective_and_type_and_exam_2_is_planned() {
-    let published = course();
+/// An exam's settings and its bank counted per module, per objective and per type.
+fn check_bank(published: &Published, exam_id: &str, modules: [&str; 4]) {
     let manifest = &published.manifest;
-    let exam_2 = manifest
-        .exams
-        .iter()
-        .find(|exam| exam.id == "exam-2")
-        .unwrap();
-    assert!(exam_2.planned, "exam 2 waits for its bank");
     let authority = published
         .exams
         .iter()
-        .find(|authority| authority.exam.id == "exam-1")
-        .expect("exam 1 is published");
+        .find(|authority| authority.exam.id == exam_id)
+        .unwrap_or_else(|| panic!("{exam_id} is published"));
     let exam = &authority.exam;
     assert_eq!(
         (
@@ -157,13 +163,14 @@ fn exam_1_bank_covers_modules_1_to_4_per_module_objective_and_type_and_exam_2_is
             exam.retry_wait_minutes,
             exam.question_count()
         ),
-        (75, 70, 3, 24 * 60, 40)
+        (75, 70, 3, 24 * 60, 40),
+        "{exam_id}"
     );
     assert!(exam.review.objectives && exam.review.explanations);
     assert!(!exam.review.correct_answers && exam.review.correct_answers_when_passed);
     assert!(
         exam.questions.len() >= 80,
-        "{} questions",
+        "{exam_id}: {} questions",
         exam.questions.len()
     );
 
@@ -171,6 +178,12 @@ fn exam_1_bank_covers_modules_1_to_4_per_module_objective_and_type_and_exam_2_is
     let mut per_objective: BTreeMap<&str, usize> = BTreeMap::new();
     let mut kinds: BTreeSet<String> = BTreeSet::new();
     for question in &exam.questions {
+        assert!(
+            modules.contains(&question.module.as_str()),
+            "{exam_id}: {} is on module {}",
+            question.id,
+            question.module
+        );
         *per_module.entry(question.module.as_str()).or_default() += 1;
         *per_objective
             .entry(question.objective.as_str())
@@ -182,20 +195,20 @@ fn exam_1_bank_covers_modules_1_to_4_per_module_objective_and_type_and_exam_2_is
             question.id
         );
     }
-    for module in WRITTEN {
+    for module in modules {
         let count = per_module.get(module).copied().unwrap_or(0);
-        assert!(count >= 20, "{module}: {count} questions");
+        assert!(count >= 20, "{exam_id}, {module}: {count} questions");
     }
     for objective in manifest
         .objectives
         .iter()
-        .filter(|objective| WRITTEN.contains(&objective.module.as_str()))
+        .filter(|objective| modules.contains(&objective.module.as_str()))
     {
         let count = per_objective
             .get(objective.id.as_str())
             .copied()
             .unwrap_or(0);
-        assert!(count >= 3, "{}: {count} questions", objective.id);
+        assert!(count >= 3, "{exam_id}, {}: {count} questions", objective.id);
     }
     let all_kinds: BTreeSet<String> = [
         QuestionKind::SingleChoice,
@@ -208,5 +221,15 @@ fn exam_1_bank_covers_modules_1_to_4_per_module_objective_and_type_and_exam_2_is
     .iter()
     .map(|kind| format!("{kind:?}"))
     .collect();
-    assert_eq!(kinds, all_kinds);
+    assert_eq!(kinds, all_kinds, "{exam_id}");
+}
+
+#[test]
+fn exam_1_bank_covers_modules_1_to_4_per_module_objective_and_type() {
+    check_bank(&course(), "exam-1", EXAM_1_MODULES);
+}
+
+#[test]
+fn exam_2_bank_covers_modules_5_to_8_per_module_objective_and_type() {
+    check_bank(&course(), "exam-2", EXAM_2_MODULES);
 }
