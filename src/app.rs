@@ -94,6 +94,14 @@ fn CoursePlayer(
     /// The current route, from the address bar.
     route: ReadSignal<Route>,
 ) -> impl IntoView {
+    // A partner's brand colour tints the browser's and the installed app's title bar.
+    if let Some(colour) = config
+        .co_brand
+        .as_ref()
+        .and_then(specialist_core::config::CoBrand::theme_colour)
+    {
+        location::set_theme_colour(&colour);
+    }
     let learner = Learner::load(&manifest.id);
     let glossary = Glossary::new(manifest.glossary_file.clone());
     let course = Course(StoredValue::new(manifest));

@@ -23,6 +23,20 @@ pub struct CoBrand {
     pub name: String,
     /// The partner's logo, a URL relative to index.html or absolute; empty for none.
     pub logo_url: String,
+    /// The partner's brand colour as `#rrggbb`, used for the browser's and the installed
+    /// app's title bar; empty for ours.
+    pub theme_colour: String,
+}
+
+impl CoBrand {
+    /// The theme colour when it is a valid `#rrggbb` (lower-cased), else `None`: a colour
+    /// the browser would not understand is never handed to it.
+    pub fn theme_colour(&self) -> Option<String> {
+        let colour = self.theme_colour.trim();
+        let digits = colour.strip_prefix('#')?;
+        (digits.len() == 6 && digits.bytes().all(|byte| byte.is_ascii_hexdigit()))
+            .then(|| colour.to_ascii_lowercase())
+    }
 }
 
 impl Config {
@@ -68,6 +82,21 @@ mod tests {
             config.certificates_url(),
             "https://certs.example.com/specialist/api/v1/certificates"
         );
+    }
+
+    #[test]
+    fn only_a_six_digit_hex_theme_colour_is_used() {
+        let brand = |colour: &str| CoBrand {
+            theme_colour: colour.into(),
+            ..CoBrand::default()
+        };
+        assert_eq!(
+            brand(" #0A5C9E ").theme_colour().as_deref(),
+            Some("#0a5c9e")
+        );
+        for refused in ["", "0a5c9e", "#0a5c9", "#0a5c9g", "red", "#0a5c9e; x"] {
+            assert_eq!(brand(refused).theme_colour(), None, "{refused:?}");
+        }
     }
 
     #[test]

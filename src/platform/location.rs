@@ -47,6 +47,21 @@ pub fn set_document_title(title: &str) {
     }
 }
 
+/// Sets the colour the browser (and the installed app's window) gives its title bar.
+pub fn set_theme_colour(colour: &str) {
+    let meta = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| {
+            document
+                .query_selector("meta[name=\"theme-color\"]")
+                .ok()
+                .flatten()
+        });
+    if let Some(meta) = meta {
+        let _ = meta.set_attribute("content", colour);
+    }
+}
+
 /// Reloads the page (after an import, or to retry loading the course).
 pub fn reload() {
     if let Some(window) = web_sys::window() {

@@ -10,7 +10,7 @@ import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, utimesSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from '@playwright/test';
-import { test, expect, expectNoAxeViolations, type Page } from './fixtures';
+import { test, expect, expectNoAxeViolations, subPathUrl, type Page } from './fixtures';
 import { Server, completeCourse, confirmProfile, logLines, outboxEntries, required, withServer } from './tiny-course';
 
 let data = '';
@@ -64,6 +64,21 @@ test('offline after one visit: a new lesson, both exams and a certificate, deliv
     expect(logLines(server, /certificate (accepted|rejected)/), server.log).toHaveLength(1);
     expect(logLines(server, /certificate accepted.*status=201/), server.log).toHaveLength(1);
   });
+});
+
+test('under an LMS-style sub-path the worker’s scope is that folder and lessons open offline', async ({ page, context, problems }) => {
+  const base = subPathUrl();
+  await page.goto(base);
+  await offlineReady(page);
+  const scope = await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())!.scope);
+  expect(scope).toBe(base);
+  await context.setOffline(true);
+  await page.reload();
+  await page.goto(`${base}#/lessons/ghg-scopes`);
+  await expect(page.locator('.lesson-body figure img')).toBeVisible();
+  expect(await page.locator('.lesson-body figure img').evaluate((image: HTMLImageElement) => image.naturalWidth)).toBeGreaterThan(0);
+  await context.setOffline(false);
+  expect(problems).toEqual([]);
 });
 
 /** A copy of the tiny course's bundle (version 1), and version 2: the same with one file
@@ -123,7 +138,7 @@ test('a new version waits while an attempt runs, even across a closed tab, and r
     await server.stop();
     server = new Server(data, port, undefined, second);
     await server.start();
-    // The app checks for updates hourly and when the network returns; the test asks now.
+    // The app checks for updates every 30 minutes and when the network returns; the test asks now.
     expect(await page.evaluate(async () => {
       const registration = (await navigator.serviceWorker.getRegistration())!;
       await registration.update();
@@ -286,6 +301,8 @@ test('the web app manifest and service worker meet Chromium’s installability c
     expect(manifest.url).toBe(`${server.url}manifest.webmanifest`);
     const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
     expect(installabilityErrors).toEqual([]);
+    // The partner's colour from config.json tints the window once the app runs.
+    await expect(page.locator('meta[name="theme-color"]')).toHaveAttribute('content', '#0a5c9e');
     // The icons it names are served: 192 and 512 px, and maskable ones.
     const parsed = JSON.parse(manifest.data!);
     expect(parsed.icons.map((icon: { sizes: string; purpose: string }) => `${icon.sizes} ${icon.purpose}`)).toEqual([
