@@ -45,6 +45,21 @@ pub fn build_release(root: &Path) -> Result<PathBuf, Failure> {
     Ok(directory)
 }
 
+/// Copies the folder `from` into `to`, recursively.
+pub fn copy_folder(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let destination = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_folder(&entry.path(), &destination)?;
+        } else {
+            std::fs::copy(entry.path(), destination)?;
+        }
+    }
+    Ok(())
+}
+
 /// Every file under `directory`, sorted.
 pub fn files_under(directory: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();

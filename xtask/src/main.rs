@@ -5,6 +5,7 @@
 
 mod bundle;
 mod command;
+mod dist;
 mod server;
 mod service_worker;
 mod setup;
@@ -17,6 +18,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   setup                            install what this machine lacks (idempotent)
   course check [DIR]               check a course source folder (default: course) and list every problem
   serve [--port N] [--db PATH]     build the release bundle and run the server on 127.0.0.1
+  dist                             build the bundle and write web.zip, scorm12.zip, scorm2004.zip and cmi5.zip to target/dist
   service-worker DIR               write DIR/sw.js for a built bundle (Trunk's post-build hook runs it)
   test                             fmt, clippy, cargo tests, bundle build, Playwright; ends with `N passed, M failed`";
 
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
     }
     let result = match arguments.first().map(String::as_str) {
         Some("setup") => setup::run(&root),
+        Some("dist") => dist::run(&root),
         Some("serve") => serve(&root, &arguments[1..]),
         Some("test") => return test::run(&root),
         Some("service-worker") => {

@@ -106,6 +106,17 @@ fn run_suites(root: &Path, tally: &mut Tally) {
     };
     tally.check("release bundle", Ok(()));
     bundle::print_sizes(&bundle);
+    // The LMS packages of this very bundle, their manifests validated against the XSDs.
+    tally.check(
+        "lms packages",
+        crate::dist::package(root, &bundle).map(|packages| {
+            println!(
+                "lms packages: {} written to {}",
+                packages.len(),
+                crate::dist::DIST_DIRECTORY
+            );
+        }),
+    );
     cargo_tests(tally, Some(&bundle));
 
     // The player and exam suites run on the starter course (their fixtures name its
@@ -201,7 +212,8 @@ fn course_bundle(
     let failed = |detail: String| Failure::new(name, detail, None);
     let target = root.join("target/e2e").join(name);
     let _ = std::fs::remove_dir_all(&target);
-    copy_folder(bundle, &target).map_err(|error| failed(format!("copying the bundle: {error}")))?;
+    bundle::copy_folder(bundle, &target)
+        .map_err(|error| failed(format!("copying the bundle: {error}")))?;
     let course_folder = target.join("course");
     std::fs::remove_dir_all(&course_folder)
         .map_err(|error| failed(format!("removing the bundled course: {error}")))?;
@@ -215,27 +227,13 @@ fn course_bundle(
         )
     })?;
     if let Some(deployment) = deployment {
-        copy_folder(&root.join(deployment), &target)
+        bundle::copy_folder(&root.join(deployment), &target)
             .map_err(|error| failed(format!("copying {deployment}: {error}")))?;
     }
     // The copied service worker lists the real course's files: list these instead.
     crate::service_worker::generate(&target).map_err(failed)?;
     bundle::precompress(&target).map_err(|error| failed(format!("precompressing: {error}")))?;
     Ok(target)
-}
-
-fn copy_folder(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let destination = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_folder(&entry.path(), &destination)?;
-        } else {
-            std::fs::copy(entry.path(), destination)?;
-        }
-    }
-    Ok(())
 }
 
 /// Sums `N passed; M failed; K ignored` over every `test result:` line cargo prints.
