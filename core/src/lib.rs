@@ -15,5 +15,6 @@ pub mod outbox;
 pub mod progress;
 pub mod proof;
 pub mod search;
+pub mod suspend_data;
 pub mod time_on_task;
 pub mod timestamp;

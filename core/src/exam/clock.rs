@@ -70,6 +70,11 @@ impl ExamClock {
         }
     }
 
+    /// When the attempt started, wall-clock milliseconds since the epoch.
+    pub fn started_wall_milliseconds(&self) -> i64 {
+        self.started_wall_milliseconds
+    }
+
     /// The time limit in milliseconds (after any accommodation).
     pub fn limit_milliseconds(&self) -> u64 {
         self.limit_milliseconds
