@@ -10,6 +10,7 @@ pub mod canonical;
 pub mod certificate;
 pub mod config;
 pub mod exam;
+pub mod lms;
 pub mod manifest;
 pub mod outbox;
 pub mod progress;

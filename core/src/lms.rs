@@ -1,0 +1,438 @@
+//! What an LMS is told and when: completion, success and score from the learner's state,
+//! in each standard's vocabulary and number formats (SCORM 1.2 CMITimespan, ISO 8601
+//! durations, scaled scores), and the commit policy. Pure functions; the LMS adapters call
+//! them and do the talking.
+
+use std::collections::BTreeMap;
+
+use crate::exam::attempt::ExamRecord;
+use crate::manifest::CourseManifest;
+use crate::progress::{LessonStatus, Progress, lesson_status};
+
+/// Whether the learner has passed the course's exams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Success {
+    /// Not yet decided: an exam is still to pass and attempts remain.
+    Unknown,
+    /// Every required exam is passed.
+    Passed,
+    /// A required exam has used every attempt without a pass.
+    Failed,
+}
+
+/// The learner's standing as an LMS records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LmsReport {
+    /// Every required lesson is complete.
+    pub completed: bool,
+    /// The exams' verdict.
+    pub success: Success,
+    /// The score, once every required exam has a submitted attempt: the lowest of their
+    /// best scores, so it reaches the mastery mark exactly when every exam is passed (the
+    /// packages set the mastery mark to the highest pass mark).
+    pub score_basis_points: Option<u32>,
+    /// Required lessons complete, in thousandths (cmi5's progress, SCORM 2004's
+    /// progress_measure).
+    pub progress_permille: u32,
+}
+
+/// The report for a learner's progress and exam records; `attempts_allowed` gives each
+/// exam's number of attempts (from its published file).
+pub fn report(
+    manifest: &CourseManifest,
+    progress: &Progress,
+    records: &[ExamRecord],
+    attempts_allowed: &BTreeMap<String, u32>,
+) -> LmsReport {
+    let required: Vec<_> = manifest
+        .lessons()
+        .filter(|lesson| lesson.required)
+        .collect();
+    let complete = required
+        .iter()
+        .filter(|lesson| lesson_status(lesson, progress) == LessonStatus::Complete)
+        .count();
+    let progress_permille = u32::try_from(complete * 1000)
+        .unwrap_or(u32::MAX)
+        .checked_div(u32::try_from(required.len()).unwrap_or(u32::MAX))
+        .unwrap_or(1000);
+    let completed = !manifest.completion.all_required_lessons || complete == required.len();
+
+    let mut best_scores = Vec::new();
+    let mut success = Success::Passed;
+    for exam in &manifest.completion.exams_passed {
+        let submitted: Vec<_> = records
+            .iter()
+            .filter(|record| &record.exam == exam)
+            .flat_map(|record| &record.attempts)
+            .filter(|attempt| !attempt.practice)
+            .filter_map(|attempt| attempt.submission.as_ref())
+            .collect();
+        best_scores.push(
+            submitted
+                .iter()
+                .map(|submission| submission.result.score_basis_points)
+                .max(),
+        );
+        if submitted.iter().any(|submission| submission.result.passed) {
+            continue;
+        }
+        let allowed = attempts_allowed.get(exam).copied().unwrap_or(u32::MAX);
+        if u32::try_from(submitted.len()).unwrap_or(u32::MAX) >= allowed {
+            success = Success::Failed;
+        } else if success == Success::Passed {
+            success = Success::Unknown;
+        }
+    }
+    let score_basis_points = best_scores
+        .into_iter()
+        .collect::<Option<Vec<u32>>>()
+        .and_then(|scores| scores.into_iter().min());
+    LmsReport {
+        completed,
+        success,
+        score_basis_points,
+        progress_permille,
+    }
+}
+
+impl LmsReport {
+    /// SCORM 1.2 `cmi.core.lesson_status`.
+    pub fn scorm12_lesson_status(&self) -> &'static str {
+        match (self.success, self.completed) {
+            (Success::Passed, _) => "passed",
+            (Success::Failed, _) => "failed",
+            (Success::Unknown, true) => "completed",
+            (Success::Unknown, false) => "incomplete",
+        }
+    }
+
+    /// SCORM 2004 `cmi.completion_status`.
+    pub fn completion_status(&self) -> &'static str {
+        if self.completed {
+            "completed"
+        } else {
+            "incomplete"
+        }
+    }
+
+    /// SCORM 2004 `cmi.success_status`.
+    pub fn success_status(&self) -> &'static str {
+        match self.success {
+            Success::Unknown => "unknown",
+            Success::Passed => "passed",
+            Success::Failed => "failed",
+        }
+    }
+}
+
+/// Basis points as a raw score out of 100 (`8550` → `85.5`).
+pub fn raw_score(basis_points: u32) -> String {
+    trimmed_decimal(basis_points, 100)
+}
+
+/// Basis points as a scaled score between 0 and 1 (`8550` → `0.855`).
+pub fn scaled_score(basis_points: u32) -> String {
+    trimmed_decimal(basis_points, 10_000)
+}
+
+fn trimmed_decimal(value: u32, unit: u32) -> String {
+    let whole = value / unit;
+    let fraction = value % unit;
+    if fraction == 0 {
+        return whole.to_string();
+    }
+    let digits = unit.ilog10() as usize;
+    let text = format!("{whole}.{fraction:0digits$}");
+    text.trim_end_matches('0').to_string()
+}
+
+/// SCORM 1.2 CMITimespan `HHHH:MM:SS.SS` (hours at least two digits, at most 9999).
+pub fn cmi_timespan(milliseconds: u64) -> String {
+    let centiseconds = (milliseconds / 10).min(9_999 * 360_000 + 359_999);
+    let hours = centiseconds / 360_000;
+    let minutes = centiseconds / 6_000 % 60;
+    let seconds = centiseconds / 100 % 60;
+    let hundredths = centiseconds % 100;
+    format!("{hours:02}:{minutes:02}:{seconds:02}.{hundredths:02}")
+}
+
+/// An ISO 8601 duration as SCORM 2004 and xAPI write it: `PT1H2M3.45S`, `PT0S`.
+pub fn iso8601_duration(milliseconds: u64) -> String {
+    let centiseconds = milliseconds / 10;
+    let hours = centiseconds / 360_000;
+    let minutes = centiseconds / 6_000 % 60;
+    let seconds = centiseconds % 6_000;
+    let mut text = String::from("PT");
+    if hours > 0 {
+        text.push_str(&format!("{hours}H"));
+    }
+    if minutes > 0 {
+        text.push_str(&format!("{minutes}M"));
+    }
+    if seconds > 0 || text.len() == 2 {
+        text.push_str(&trimmed_decimal(u32::try_from(seconds).unwrap_or(0), 100));
+        text.push('S');
+    }
+    text
+}
+
+/// Why the app might talk to the LMS now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// Completion, success or score changed: commit at once.
+    StatusOrScore,
+    /// Something else changed (a position, an answer, time on task).
+    Activity,
+    /// A timer tick.
+    Tick,
+    /// The page was hidden (it may never be shown again).
+    Hidden,
+    /// The page is going away.
+    Exit,
+}
+
+/// What to do with the LMS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Nothing now.
+    Wait,
+    /// Set the values and commit.
+    Commit,
+    /// Set the values, the exit value and the session time, commit, terminate: once.
+    Finish,
+}
+
+/// When to commit: at once on a status or score change; after other activity at most
+/// every 30 seconds; whenever the page is hidden with changes pending; a failed commit is
+/// retried at the next tick; after the session is finished, never again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CommitPolicy {
+    last_commit: Option<u64>,
+    pending: bool,
+    finished: bool,
+}
+
+impl CommitPolicy {
+    /// The longest a change waits for a commit.
+    pub const INTERVAL_MILLISECONDS: u64 = 30_000;
+
+    /// What to do after `trigger` at monotonic time `now`.
+    pub fn on(&mut self, trigger: Trigger, now: u64) -> Action {
+        if self.finished {
+            return Action::Wait;
+        }
+        let due = self
+            .last_commit
+            .is_none_or(|last| now.saturating_sub(last) >= Self::INTERVAL_MILLISECONDS);
+        match trigger {
+            Trigger::Exit => {
+                self.finished = true;
+                Action::Finish
+            }
+            Trigger::StatusOrScore => {
+                self.pending = true;
+                Action::Commit
+            }
+            Trigger::Activity => {
+                self.pending = true;
+                if due { Action::Commit } else { Action::Wait }
+            }
+            Trigger::Tick if self.pending && due => Action::Commit,
+            Trigger::Hidden if self.pending => Action::Commit,
+            Trigger::Tick | Trigger::Hidden => Action::Wait,
+        }
+    }
+
+    /// Records a commit's outcome: a failed one stays pending and is retried.
+    pub fn committed(&mut self, now: u64, succeeded: bool) {
+        if succeeded {
+            self.pending = false;
+            self.last_commit = Some(now);
+        }
+    }
+
+    /// Whether the session has been finished (no call may follow).
+    pub fn finished(&self) -> bool {
+        self.finished
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exam::attempt::Attempt;
+    use crate::exam::attempt::tests::{MINUTE, at, true_false_exam, true_false_key};
+    use crate::exam::grading::Response;
+    use crate::exam::transcript::SubmitReason;
+    use crate::manifest::tests::sample;
+    use crate::progress::ProgressEvent;
+
+    #[test]
+    fn timespans_in_both_formats() {
+        assert_eq!(cmi_timespan(0), "00:00:00.00");
+        assert_eq!(cmi_timespan(3_723_450), "01:02:03.45");
+        assert_eq!(cmi_timespan(100 * 3_600_000 + 5), "100:00:00.00");
+        assert_eq!(cmi_timespan(u64::MAX), "9999:59:59.99");
+        assert_eq!(iso8601_duration(0), "PT0S");
+        assert_eq!(iso8601_duration(3_723_450), "PT1H2M3.45S");
+        assert_eq!(iso8601_duration(7_200_000), "PT2H");
+        assert_eq!(iso8601_duration(90_500), "PT1M30.5S");
+    }
+
+    #[test]
+    fn scores_as_the_standards_write_them() {
+        assert_eq!(raw_score(8_550), "85.5");
+        assert_eq!(raw_score(7_000), "70");
+        assert_eq!(raw_score(10_000), "100");
+        assert_eq!(raw_score(6_667), "66.67");
+        assert_eq!(scaled_score(8_550), "0.855");
+        assert_eq!(scaled_score(10_000), "1");
+        assert_eq!(scaled_score(0), "0");
+    }
+
+    fn attempt_scoring(right: usize, number: u32) -> Attempt {
+        let exam = true_false_exam(4, "m");
+        let mut attempt = Attempt::start(&exam, number, false, 7, 100, at(0)).unwrap();
+        let ids: Vec<String> = attempt
+            .questions
+            .iter()
+            .map(|question| question.id.clone())
+            .collect();
+        for (index, id) in ids.iter().enumerate() {
+            let number: u8 = id.trim_start_matches('q').parse().unwrap();
+            let correct = matches!(
+                true_false_key(number),
+                crate::exam::grading::AnswerKey::TrueFalse { correct: true }
+            );
+            let value = if index < right { correct } else { !correct };
+            attempt
+                .answer(&exam, id, Some(Response::Boolean { value }), at(MINUTE))
+                .unwrap();
+        }
+        attempt.submit(&exam, SubmitReason::Manual, at(2 * MINUTE));
+        attempt
+    }
+
+    #[test]
+    fn status_and_score_follow_lessons_and_the_weakest_required_exam() {
+        let mut manifest = sample();
+        manifest.completion.exams_passed = vec!["final".into()];
+        let allowed = BTreeMap::from([("final".to_string(), 2)]);
+        let mut progress = Progress::new(&manifest.id);
+        let nothing = report(&manifest, &progress, &[], &allowed);
+        assert_eq!(
+            (
+                nothing.scorm12_lesson_status(),
+                nothing.success_status(),
+                nothing.score_basis_points
+            ),
+            ("incomplete", "unknown", None)
+        );
+        for lesson in manifest
+            .lessons()
+            .map(|lesson| lesson.id.clone())
+            .collect::<Vec<_>>()
+        {
+            progress.apply(ProgressEvent::ReachedEnd { lesson });
+        }
+        let mut record = ExamRecord::new(&manifest.id, "final");
+        record.attempts.push(attempt_scoring(2, 1));
+        let failed_once = report(
+            &manifest,
+            &progress,
+            std::slice::from_ref(&record),
+            &allowed,
+        );
+        assert_eq!(failed_once.progress_permille, 1000);
+        assert_eq!(
+            failed_once.scorm12_lesson_status(),
+            "completed",
+            "an attempt remains"
+        );
+        assert_eq!(failed_once.score_basis_points, Some(5_000));
+        record.attempts.push(attempt_scoring(1, 2));
+        let exhausted = report(
+            &manifest,
+            &progress,
+            std::slice::from_ref(&record),
+            &allowed,
+        );
+        assert_eq!(exhausted.scorm12_lesson_status(), "failed");
+        assert_eq!(
+            exhausted.score_basis_points,
+            Some(5_000),
+            "the best attempt counts"
+        );
+        record.attempts[1] = attempt_scoring(4, 2);
+        let passed = report(
+            &manifest,
+            &progress,
+            std::slice::from_ref(&record),
+            &allowed,
+        );
+        assert_eq!(
+            (
+                passed.scorm12_lesson_status(),
+                passed.completion_status(),
+                passed.success_status()
+            ),
+            ("passed", "completed", "passed")
+        );
+        assert_eq!(passed.score_basis_points, Some(10_000));
+    }
+
+    #[test]
+    fn commits_at_once_on_status_at_most_every_30_seconds_otherwise_and_never_after_finish() {
+        let mut policy = CommitPolicy::default();
+        assert_eq!(
+            policy.on(Trigger::Activity, 0),
+            Action::Commit,
+            "the first change"
+        );
+        policy.committed(0, true);
+        assert_eq!(policy.on(Trigger::Activity, 1_000), Action::Wait);
+        assert_eq!(policy.on(Trigger::Tick, 20_000), Action::Wait);
+        assert_eq!(policy.on(Trigger::StatusOrScore, 21_000), Action::Commit);
+        policy.committed(21_000, false);
+        assert_eq!(
+            policy.on(Trigger::Tick, 25_000),
+            Action::Wait,
+            "within 30 s of the last good commit…"
+        );
+        assert_eq!(
+            policy.on(Trigger::Tick, 31_000),
+            Action::Commit,
+            "…then the failed one is retried"
+        );
+        policy.committed(31_000, true);
+        assert_eq!(
+            policy.on(Trigger::Tick, 90_000),
+            Action::Wait,
+            "nothing pending"
+        );
+        assert_eq!(policy.on(Trigger::Hidden, 90_500), Action::Wait);
+        assert_eq!(policy.on(Trigger::Activity, 91_000), Action::Commit);
+        policy.committed(91_000, true);
+        assert_eq!(policy.on(Trigger::Activity, 92_000), Action::Wait);
+        assert_eq!(
+            policy.on(Trigger::Hidden, 93_000),
+            Action::Commit,
+            "hidden with changes pending"
+        );
+        assert_eq!(policy.on(Trigger::Exit, 94_000), Action::Finish);
+        assert!(policy.finished());
+        for trigger in [
+            Trigger::Exit,
+            Trigger::StatusOrScore,
+            Trigger::Hidden,
+            Trigger::Tick,
+        ] {
+            assert_eq!(
+                policy.on(trigger, 200_000),
+                Action::Wait,
+                "nothing after finishing"
+            );
+        }
+    }
+}
