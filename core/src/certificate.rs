@@ -836,6 +836,7 @@ pub(crate) mod tests {
             question_count: 4,
             time_limit_minutes: 10,
             pass_mark_percent: 75,
+            attempts_allowed: 2,
             planned: false,
         }];
         CourseAuthority {

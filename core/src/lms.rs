@@ -3,9 +3,9 @@
 //! durations, scaled scores), and the commit policy. Pure functions; the LMS adapters call
 //! them and do the talking.
 
-use std::collections::BTreeMap;
-
-use crate::exam::attempt::ExamRecord;
+use crate::exam::attempt::{Attempt, ExamRecord};
+use crate::exam::grading::Response;
+use crate::exam::published::{PublishedExam, QuestionKind};
 use crate::manifest::CourseManifest;
 use crate::progress::{LessonStatus, Progress, lesson_status};
 
@@ -36,14 +36,8 @@ pub struct LmsReport {
     pub progress_permille: u32,
 }
 
-/// The report for a learner's progress and exam records; `attempts_allowed` gives each
-/// exam's number of attempts (from its published file).
-pub fn report(
-    manifest: &CourseManifest,
-    progress: &Progress,
-    records: &[ExamRecord],
-    attempts_allowed: &BTreeMap<String, u32>,
-) -> LmsReport {
+/// The report for a learner's progress and exam records.
+pub fn report(manifest: &CourseManifest, progress: &Progress, records: &[ExamRecord]) -> LmsReport {
     let required: Vec<_> = manifest
         .lessons()
         .filter(|lesson| lesson.required)
@@ -77,7 +71,11 @@ pub fn report(
         if submitted.iter().any(|submission| submission.result.passed) {
             continue;
         }
-        let allowed = attempts_allowed.get(exam).copied().unwrap_or(u32::MAX);
+        let allowed = manifest
+            .exams
+            .iter()
+            .find(|summary| &summary.id == exam)
+            .map_or(u32::MAX, |summary| summary.attempts_allowed);
         if u32::try_from(submitted.len()).unwrap_or(u32::MAX) >= allowed {
             success = Success::Failed;
         } else if success == Success::Passed {
@@ -175,6 +173,118 @@ pub fn iso8601_duration(milliseconds: u64) -> String {
         text.push('S');
     }
     text
+}
+
+/// The SCORM edition whose vocabulary a value is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edition {
+    /// SCORM 1.2.
+    Scorm12,
+    /// SCORM 2004 4th Edition.
+    Scorm2004,
+}
+
+/// One exam answer as an LMS interaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interaction {
+    /// `<exam>.<attempt>.<question id>`.
+    pub id: String,
+    /// The interaction type.
+    pub kind: &'static str,
+    /// The learner's response in the edition's format (options as letters a, b, c…).
+    pub response: String,
+    /// `correct`, or `wrong` (1.2) / `incorrect` (2004).
+    pub result: &'static str,
+    /// The question's objective.
+    pub objective: String,
+}
+
+fn letter(index: u8) -> char {
+    char::from(b'a' + index.min(25))
+}
+
+/// Every question of a submitted attempt as an interaction (unanswered ones with an empty
+/// response). Practice and attempts in flight give none.
+pub fn interactions(attempt: &Attempt, exam: &PublishedExam, edition: Edition) -> Vec<Interaction> {
+    let Some(submission) = attempt.submission.as_ref().filter(|_| !attempt.practice) else {
+        return Vec::new();
+    };
+    let (list, pair) = match edition {
+        Edition::Scorm12 => (",", "."),
+        Edition::Scorm2004 => ("[,]", "[.]"),
+    };
+    let letters = |indexes: &[u8]| {
+        indexes
+            .iter()
+            .map(|index| letter(*index).to_string())
+            .collect::<Vec<_>>()
+            .join(list)
+    };
+    attempt
+        .questions
+        .iter()
+        .filter_map(|assembled| {
+            let question = exam.question(&assembled.id)?;
+            let response = attempt.responses.get(&assembled.id);
+            let kind = match question.kind {
+                QuestionKind::SingleChoice | QuestionKind::MultipleResponse => "choice",
+                QuestionKind::TrueFalse => "true-false",
+                QuestionKind::Ordering => "sequencing",
+                QuestionKind::Matching => "matching",
+                QuestionKind::Numeric => "numeric",
+            };
+            let response = match response {
+                None => String::new(),
+                Some(Response::Choices { chosen }) => letters(chosen),
+                Some(Response::Boolean { value }) => match (edition, value) {
+                    (Edition::Scorm12, true) => "t".into(),
+                    (Edition::Scorm12, false) => "f".into(),
+                    (Edition::Scorm2004, value) => value.to_string(),
+                },
+                Some(Response::Order { order }) => letters(order),
+                Some(Response::Pairs { pairs }) => pairs
+                    .iter()
+                    .enumerate()
+                    .map(|(left, right)| {
+                        format!(
+                            "{}{pair}{}",
+                            letter(u8::try_from(left).unwrap_or(25)),
+                            letter(*right)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(list),
+                Some(Response::Number { value }) => thousandths(*value),
+            };
+            let correct = !submission.result.wrong.contains(&assembled.id);
+            Some(Interaction {
+                id: format!("{}.{}.{}", exam.id, attempt.number, assembled.id),
+                kind,
+                response,
+                result: match (correct, edition) {
+                    (true, _) => "correct",
+                    (false, Edition::Scorm12) => "wrong",
+                    (false, Edition::Scorm2004) => "incorrect",
+                },
+                objective: question.objective.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Thousandths as a decimal (`-12500` → `-12.5`).
+fn thousandths(value: i64) -> String {
+    let sign = if value < 0 { "-" } else { "" };
+    let magnitude = value.unsigned_abs();
+    let whole = magnitude / 1000;
+    let fraction = magnitude % 1000;
+    if fraction == 0 {
+        format!("{sign}{whole}")
+    } else {
+        format!("{sign}{whole}.{fraction:03}")
+            .trim_end_matches('0')
+            .to_string()
+    }
 }
 
 /// Why the app might talk to the LMS now.
@@ -318,9 +428,18 @@ mod tests {
     fn status_and_score_follow_lessons_and_the_weakest_required_exam() {
         let mut manifest = sample();
         manifest.completion.exams_passed = vec!["final".into()];
-        let allowed = BTreeMap::from([("final".to_string(), 2)]);
+        manifest.exams = vec![crate::manifest::ExamSummary {
+            id: "final".into(),
+            title: "Final".into(),
+            file: "exams/final.json".into(),
+            question_count: 4,
+            time_limit_minutes: 10,
+            pass_mark_percent: 75,
+            attempts_allowed: 2,
+            planned: false,
+        }];
         let mut progress = Progress::new(&manifest.id);
-        let nothing = report(&manifest, &progress, &[], &allowed);
+        let nothing = report(&manifest, &progress, &[]);
         assert_eq!(
             (
                 nothing.scorm12_lesson_status(),
@@ -338,12 +457,7 @@ mod tests {
         }
         let mut record = ExamRecord::new(&manifest.id, "final");
         record.attempts.push(attempt_scoring(2, 1));
-        let failed_once = report(
-            &manifest,
-            &progress,
-            std::slice::from_ref(&record),
-            &allowed,
-        );
+        let failed_once = report(&manifest, &progress, std::slice::from_ref(&record));
         assert_eq!(failed_once.progress_permille, 1000);
         assert_eq!(
             failed_once.scorm12_lesson_status(),
@@ -352,12 +466,7 @@ mod tests {
         );
         assert_eq!(failed_once.score_basis_points, Some(5_000));
         record.attempts.push(attempt_scoring(1, 2));
-        let exhausted = report(
-            &manifest,
-            &progress,
-            std::slice::from_ref(&record),
-            &allowed,
-        );
+        let exhausted = report(&manifest, &progress, std::slice::from_ref(&record));
         assert_eq!(exhausted.scorm12_lesson_status(), "failed");
         assert_eq!(
             exhausted.score_basis_points,
@@ -365,12 +474,7 @@ mod tests {
             "the best attempt counts"
         );
         record.attempts[1] = attempt_scoring(4, 2);
-        let passed = report(
-            &manifest,
-            &progress,
-            std::slice::from_ref(&record),
-            &allowed,
-        );
+        let passed = report(&manifest, &progress, std::slice::from_ref(&record));
         assert_eq!(
             (
                 passed.scorm12_lesson_status(),
@@ -380,6 +484,54 @@ mod tests {
             ("passed", "completed", "passed")
         );
         assert_eq!(passed.score_basis_points, Some(10_000));
+    }
+
+    #[test]
+    fn a_submitted_attempt_becomes_interactions_in_each_edition() {
+        let exam = true_false_exam(4, "m");
+        let attempt = attempt_scoring(3, 1);
+        let scorm12 = interactions(&attempt, &exam, Edition::Scorm12);
+        assert_eq!(scorm12.len(), 4);
+        assert_eq!(
+            scorm12
+                .iter()
+                .filter(|interaction| interaction.result == "correct")
+                .count(),
+            3
+        );
+        assert_eq!(
+            scorm12
+                .iter()
+                .filter(|interaction| interaction.result == "wrong")
+                .count(),
+            1
+        );
+        assert!(
+            scorm12
+                .iter()
+                .all(|interaction| interaction.kind == "true-false"
+                    && ["t", "f"].contains(&interaction.response.as_str())
+                    && interaction.id.starts_with("final.1.q"))
+        );
+        let scorm2004 = interactions(&attempt, &exam, Edition::Scorm2004);
+        assert!(
+            scorm2004
+                .iter()
+                .any(|interaction| interaction.result == "incorrect")
+        );
+        assert!(
+            scorm2004
+                .iter()
+                .all(|interaction| ["true", "false"].contains(&interaction.response.as_str()))
+        );
+        assert_eq!(thousandths(-12_500), "-12.5");
+        assert_eq!(thousandths(1_380_000), "1380");
+        assert_eq!(thousandths(5), "0.005");
+        let open = Attempt::start(&exam, 2, false, 7, 100, at(0)).unwrap();
+        assert!(
+            interactions(&open, &exam, Edition::Scorm12).is_empty(),
+            "not before submission"
+        );
     }
 
     #[test]

@@ -134,6 +134,9 @@ pub struct ExamSummary {
     pub time_limit_minutes: u32,
     /// The pass mark in percent.
     pub pass_mark_percent: u32,
+    /// How many attempts a learner has (an LMS is told "failed" once all are used).
+    #[serde(default)]
+    pub attempts_allowed: u32,
     /// An exam whose bank is not written yet: listed, never available to learners.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub planned: bool,

@@ -19,7 +19,7 @@ use crate::exam::attempt::{Attempt, ExamRecord};
 use crate::exam::grading::Response;
 use crate::exam::transcript::SubmitReason;
 use crate::manifest::CourseManifest;
-use crate::progress::Progress;
+use crate::progress::{LessonProgress, Progress};
 
 /// The prefix of this codec version's text.
 const PREFIX: &str = "S1.";
@@ -238,6 +238,69 @@ impl Snapshot {
             exams,
             worksheets,
         }
+    }
+}
+
+impl Snapshot {
+    /// The progress to continue with when the LMS hands this snapshot back: the LMS wins for
+    /// everything it kept; what the codec may have dropped to fit (worksheet fields, reading
+    /// positions, time per lesson) is taken from the device where the device has it, so a
+    /// relaunch never loses what this device still holds.
+    pub fn restore_progress(&self, manifest: &CourseManifest, device: &Progress) -> Progress {
+        let mut progress = Progress::new(&manifest.id);
+        for (position_in_course, (lesson, kept)) in
+            manifest.lessons().zip(&self.lessons).enumerate()
+        {
+            let on_device = device.lessons.get(&lesson.id);
+            let mut restored = LessonProgress {
+                reached_end: kept.reached_end,
+                checks: kept
+                    .checks
+                    .iter()
+                    .filter_map(|(check, chosen)| {
+                        let id = lesson.checks.get(usize::try_from(*check).ok()?)?;
+                        Some((id.clone(), chosen.clone()))
+                    })
+                    .collect(),
+                scroll_permille: match kept.scroll_permille {
+                    0 => on_device.map_or(0, |device| device.scroll_permille),
+                    kept => kept,
+                },
+                worksheets: on_device
+                    .map(|device| device.worksheets.clone())
+                    .unwrap_or_default(),
+                seconds_on_task: kept
+                    .seconds
+                    .max(on_device.map_or(0, |device| device.seconds_on_task)),
+            };
+            for entry in self
+                .worksheets
+                .iter()
+                .filter(|entry| entry.lesson == position(position_in_course))
+            {
+                let field = restored
+                    .worksheets
+                    .entry(entry.activity.clone())
+                    .or_default()
+                    .entry(entry.field.clone())
+                    .or_default();
+                // A cut-short text from the LMS never replaces the device's longer one.
+                if !field.starts_with(&entry.text) {
+                    *field = entry.text.clone();
+                }
+            }
+            if restored != LessonProgress::default() {
+                progress.lessons.insert(lesson.id.clone(), restored);
+            }
+        }
+        progress.last_lesson = self.last_lesson.and_then(|last| {
+            manifest
+                .lessons()
+                .nth(usize::try_from(last).ok()?)
+                .map(|lesson| lesson.id.clone())
+        });
+        progress.seconds_on_task = self.seconds_on_task.max(device.seconds_on_task);
+        progress
     }
 }
 
@@ -918,6 +981,45 @@ mod tests {
     fn essential_state_that_cannot_fit_is_an_error_not_a_truncation() {
         let error = encode(&sample(), 40).unwrap_err();
         assert!(error.0.contains("more than the 40 allowed"), "{error}");
+    }
+
+    #[test]
+    fn progress_comes_back_from_the_lms_with_what_it_dropped_taken_from_the_device() {
+        let manifest = crate::manifest::tests::sample();
+        let lessons: Vec<String> = manifest.lessons().map(|lesson| lesson.id.clone()).collect();
+        let mut device = Progress::new(&manifest.id);
+        device.apply(crate::progress::ProgressEvent::ReachedEnd {
+            lesson: lessons[0].clone(),
+        });
+        device
+            .lessons
+            .get_mut(&lessons[0])
+            .unwrap()
+            .worksheets
+            .entry("plan".into())
+            .or_default()
+            .insert(
+                "goal".into(),
+                "A long answer the LMS could only keep the start of".into(),
+            );
+        device.last_lesson = Some(lessons[0].clone());
+        let mut snapshot = Snapshot::capture(&manifest, &device, &[]);
+        snapshot.worksheets[0].text.truncate(6);
+        // The LMS has moved on: another device read the second lesson to its end.
+        snapshot.lessons[1].reached_end = true;
+        snapshot.last_lesson = Some(1);
+        let text = encode(&snapshot, SCORM_12_LIMIT).unwrap().text;
+        let restored = decode(&text, course_hash(&manifest))
+            .unwrap()
+            .restore_progress(&manifest, &device);
+        assert!(restored.lessons[&lessons[0]].reached_end);
+        assert!(restored.lessons[&lessons[1]].reached_end, "the LMS wins");
+        assert_eq!(restored.last_lesson.as_deref(), Some(lessons[1].as_str()));
+        assert_eq!(
+            restored.lessons[&lessons[0]].worksheets["plan"]["goal"],
+            "A long answer the LMS could only keep the start of",
+            "a text the LMS kept only in part stays whole"
+        );
     }
 
     #[test]

@@ -409,6 +409,7 @@ pub fn compile(
             question_count: u32::try_from(exam.question_count()).unwrap_or(u32::MAX),
             time_limit_minutes,
             pass_mark_percent,
+            attempts_allowed: exam.attempts_allowed,
             planned: false,
         },
         files,

@@ -401,6 +401,7 @@ pub fn compile_with(
                 question_count: 0,
                 time_limit_minutes: 0,
                 pass_mark_percent: 0,
+                attempts_allowed: 0,
                 planned: true,
             });
             continue;
