@@ -8,6 +8,7 @@ use specialist_core::progress::{ProgressEvent, continue_lesson};
 use specialist_core::time_on_task::TimeOnTask;
 
 use crate::components::{AppStatus, GlossaryPopover, StorageNotice};
+use crate::lms::LmsSession;
 use crate::outbox::Outbox;
 use crate::pages::{
     AttemptPage, CertificatePage, CourseHome, ExamPage, GlossaryPage, LessonPage, ModulePage,
@@ -102,7 +103,9 @@ fn CoursePlayer(
     {
         location::set_theme_colour(&colour);
     }
-    let learner = Learner::load(&manifest.id);
+    // An LMS's saved state is restored into this device's storage before it is loaded.
+    let lms = LmsSession::start(&manifest);
+    let learner = Learner::load(&manifest.id, lms.read_only);
     let glossary = Glossary::new(manifest.glossary_file.clone());
     let course = Course(StoredValue::new(manifest));
     provide_context(course);
@@ -124,6 +127,7 @@ fn CoursePlayer(
         location::navigate(&Route::lesson(&last));
     }
     count_time_on_task(route, learner);
+    lms.watch(course, learner, route);
     // Lessons restore their own scroll position; every other page opens at its top. After
     // a page change, focus moves to the main region, as it would on a new document.
     Effect::new(move |previous: Option<()>| {

@@ -2,6 +2,7 @@
 
 mod app;
 mod components;
+mod lms;
 mod outbox;
 mod pages;
 mod platform;

@@ -27,16 +27,19 @@ pub struct Learner {
     pub unreadable: RwSignal<Option<storage::Unreadable>>,
     /// The last save error, cleared by the next successful save.
     pub save_error: RwSignal<Option<String>>,
+    /// An LMS launched the course to browse or review: nothing is recorded.
+    pub read_only: bool,
 }
 
 impl Learner {
-    /// Loads the saved progress for `course`.
-    pub fn load(course: &str) -> Self {
+    /// Loads the saved progress for `course`; `read_only` when nothing may be recorded.
+    pub fn load(course: &str, read_only: bool) -> Self {
         let loaded = storage::load(course);
         Self {
             progress: RwSignal::new(loaded.progress),
             unreadable: RwSignal::new(loaded.unreadable),
             save_error: RwSignal::new(None),
+            read_only,
         }
     }
 
@@ -47,6 +50,9 @@ impl Learner {
 
     /// Applies an event, saves the result, and only then updates what the UI shows.
     pub fn record(&self, event: ProgressEvent) {
+        if self.read_only {
+            return;
+        }
         let mut next = self.progress.get_untracked();
         if !next.apply(event) {
             return;

@@ -175,6 +175,17 @@ pub fn iso8601_duration(milliseconds: u64) -> String {
     text
 }
 
+/// A name as a person writes it: SCORM LMSs hold "Last, First" ("Lovelace, Ada" →
+/// "Ada Lovelace"); anything else is kept as it is.
+pub fn display_name(lms_name: &str) -> String {
+    match lms_name.split_once(',') {
+        Some((last, first)) if !first.trim().is_empty() && !last.trim().is_empty() => {
+            format!("{} {}", first.trim(), last.trim())
+        }
+        _ => lms_name.trim().to_string(),
+    }
+}
+
 /// The SCORM edition whose vocabulary a value is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Edition {
@@ -377,6 +388,13 @@ mod tests {
     use crate::exam::transcript::SubmitReason;
     use crate::manifest::tests::sample;
     use crate::progress::ProgressEvent;
+
+    #[test]
+    fn lms_names_read_first_name_first() {
+        assert_eq!(display_name("Lovelace, Ada"), "Ada Lovelace");
+        assert_eq!(display_name("Ada Lovelace"), "Ada Lovelace");
+        assert_eq!(display_name(" Lovelace ,  "), "Lovelace ,");
+    }
 
     #[test]
     fn timespans_in_both_formats() {

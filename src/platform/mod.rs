@@ -6,6 +6,7 @@ pub mod download;
 pub mod fetch;
 pub mod issuer_profile;
 pub mod lesson_dom;
+pub mod lms;
 pub mod location;
 pub mod service_worker;
 pub mod storage;

@@ -249,20 +249,29 @@ pub fn save_profile(profile: &specialist_core::certificate::Learner) -> Result<(
     write(PROFILE_KEY, profile, "your profile")
 }
 
-/// Whether any exam of `course` (of those in `exams`) has an attempt in flight, read
-/// without side effects (unreadable records are left for the exam page to report).
-pub fn attempt_in_flight(course: &str, exams: &[String]) -> bool {
+/// The saved records of `exams`, read without side effects (unreadable ones are skipped
+/// and left for the exam page to report).
+pub fn exam_records(course: &str, exams: &[String]) -> Vec<ExamRecord> {
     let Ok(storage) = storage() else {
-        return false;
+        return Vec::new();
     };
-    exams.iter().any(|exam| {
-        storage
-            .get_item(&exam_key(course, exam))
-            .ok()
-            .flatten()
-            .and_then(|raw| parse_json::<ExamRecord>(&raw).ok())
-            .is_some_and(|record| record.attempts.iter().any(Attempt::is_open))
-    })
+    exams
+        .iter()
+        .filter_map(|exam| {
+            storage
+                .get_item(&exam_key(course, exam))
+                .ok()
+                .flatten()
+                .and_then(|raw| parse_json::<ExamRecord>(&raw).ok())
+        })
+        .collect()
+}
+
+/// Whether any exam of `course` (of those in `exams`) has an attempt in flight.
+pub fn attempt_in_flight(course: &str, exams: &[String]) -> bool {
+    exam_records(course, exams)
+        .iter()
+        .any(|record| record.attempts.iter().any(Attempt::is_open))
 }
 
 /// Everything saved for `course` in local storage, for an export: progress, each exam's

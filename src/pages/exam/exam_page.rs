@@ -71,6 +71,13 @@ fn ExamOverview(
     });
 
     let start = move |_| {
+        if learner.read_only {
+            start_error.set(Some(
+                "Your LMS opened this course for review: exam attempts cannot be started here."
+                    .into(),
+            ));
+            return;
+        }
         // Reread what is saved, so a second tab cannot start a second attempt.
         let mut fresh = course.0.with_value(|manifest| {
             exam.with_value(|exam| storage::load_exam_record(&manifest.id, &exam.id).record)

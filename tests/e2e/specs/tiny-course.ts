@@ -2,6 +2,7 @@
 // which a spec starts, stops and restarts itself, and the steps that complete the course.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import type { Frame } from '@playwright/test';
 import { expect, expectNoAxeViolations, type Page } from './fixtures';
 
 export function required(name: string): string {
@@ -67,7 +68,7 @@ export async function withServer(data: string, body: (server: Server) => Promise
 }
 
 /** Reads the lesson to its end, then passes both exams with the right answers. */
-export async function completeCourse(page: Page, url: string) {
+export async function completeCourse(page: Page | Frame, url: string) {
   await page.goto(`${url}#/lessons/sky`);
   await expect(page.getByRole('heading', { level: 1, name: 'The colour of the sky' })).toBeVisible();
   await page.locator('.lesson-footer').scrollIntoViewIfNeeded();

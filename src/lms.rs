@@ -1,0 +1,285 @@
+//! The LMS session's shell: at start it finds the LMS, restores what the LMS kept (the LMS
+//! wins over this device's older state) and the learner's name; afterwards it reports
+//! status, score, location and the saved state as core's commit policy says — at once on
+//! a status or score change, at most every 30 seconds otherwise, when the page is hidden —
+//! writes each submitted attempt's answers as interactions, and finishes the session
+//! (exit, session time, commit, terminate, once) when the page goes away. Standalone, it
+//! does nothing.
+
+use std::collections::BTreeSet;
+
+use leptos::prelude::*;
+use specialist_core::certificate::Learner as Profile;
+use specialist_core::exam::attempt::ExamRecord;
+use specialist_core::exam::published::PublishedExam;
+use specialist_core::lms::{CommitPolicy, LmsReport, Trigger, display_name, interactions, report};
+use specialist_core::manifest::{COURSE_FOLDER, CourseManifest};
+use specialist_core::suspend_data::{Snapshot, course_hash, decode, encode};
+
+use crate::platform::lms::{Lms, LmsState};
+use crate::platform::{fetch, storage, time};
+use crate::route::Route;
+use crate::state::{Course, Learner};
+
+struct Session {
+    lms: Box<dyn Lms>,
+    policy: CommitPolicy,
+    started_monotonic: u64,
+    started_wall: i64,
+    last_report: Option<LmsReport>,
+    /// Attempts whose answers were written as interactions in this session.
+    reported_attempts: BTreeSet<(String, u32)>,
+}
+
+/// The LMS session, when the app was launched by one.
+#[derive(Clone, Copy)]
+pub struct LmsSession {
+    session: StoredValue<Option<Session>, LocalStorage>,
+    /// Launched in browse or review mode: nothing is recorded.
+    pub read_only: bool,
+}
+
+impl LmsSession {
+    /// Finds the LMS; restores what it kept into this device's storage before the learner's
+    /// state is loaded, and takes the learner's name for the certificate profile.
+    pub fn start(manifest: &CourseManifest) -> Self {
+        let Some(lms) = crate::platform::lms::detect() else {
+            return Self {
+                session: StoredValue::new_local(None),
+                read_only: false,
+            };
+        };
+        let launch = lms.launch();
+        if !launch.suspend_data.is_empty() {
+            match decode(&launch.suspend_data, course_hash(manifest)) {
+                Ok(snapshot) => {
+                    let device = storage::load(&manifest.id).progress;
+                    let restored = snapshot.restore_progress(manifest, &device);
+                    if let Err(error) = storage::save(&restored) {
+                        web_sys::console::warn_1(
+                            &format!("Specialist: the LMS's progress could not be saved here: {error}")
+                                .into(),
+                        );
+                    }
+                }
+                Err(error) => web_sys::console::warn_1(
+                    &format!(
+                        "Specialist: the LMS's saved state could not be read ({error}); continuing with this device's"
+                    )
+                    .into(),
+                ),
+            }
+        }
+        if storage::load_profile().is_none() && !launch.learner_name.trim().is_empty() {
+            let profile = Profile {
+                id: launch.learner_id.clone(),
+                name: display_name(&launch.learner_name),
+                email: String::new(),
+                organisation: String::new(),
+            };
+            let _ = storage::save_profile(&profile);
+        }
+        Self {
+            session: StoredValue::new_local(Some(Session {
+                lms,
+                policy: CommitPolicy::default(),
+                started_monotonic: time::monotonic_milliseconds(),
+                started_wall: time::wall_milliseconds(),
+                last_report: None,
+                reported_attempts: BTreeSet::new(),
+            })),
+            read_only: launch.read_only,
+        }
+    }
+
+    /// Reports as the learner goes: on every progress change and route change (an exam
+    /// submission moves to its results), on a timer, when hidden, and finishes on pagehide.
+    pub fn watch(self, course: Course, learner: Learner, route: ReadSignal<Route>) {
+        if self.session.with_value(Option::is_none) || self.read_only {
+            // A browse or review launch reports nothing but still ends the session properly.
+            if self.read_only {
+                self.finish_on_pagehide(course, learner, route);
+            }
+            return;
+        }
+        Effect::new(move |_| {
+            learner.progress.track();
+            route.track();
+            self.on(Trigger::Activity, course, learner, route);
+        });
+        let tick = set_interval_with_handle(
+            move || self.on(Trigger::Tick, course, learner, route),
+            std::time::Duration::from_secs(5),
+        )
+        .ok();
+        let hidden = window_event_listener(leptos::ev::visibilitychange, move |_| {
+            if !time::page_visible() {
+                self.on(Trigger::Hidden, course, learner, route);
+            }
+        });
+        self.finish_on_pagehide(course, learner, route);
+        on_cleanup(move || {
+            if let Some(tick) = tick {
+                tick.clear();
+            }
+            hidden.remove();
+        });
+    }
+
+    fn finish_on_pagehide(self, course: Course, learner: Learner, route: ReadSignal<Route>) {
+        // pagehide, not unload: it fires where a Permissions-Policy blocks unload, and on
+        // mobile browsers that never fire unload.
+        let handle = window_event_listener(leptos::ev::pagehide, move |_| {
+            self.on(Trigger::Exit, course, learner, route);
+        });
+        // The listener lives as long as the page.
+        std::mem::forget(handle);
+    }
+
+    fn on(self, trigger: Trigger, course: Course, learner: Learner, route: ReadSignal<Route>) {
+        let state = self.state(course, learner, route);
+        let now = time::monotonic_milliseconds();
+        self.session.update_value(|session| {
+            let Some(session) = session else { return };
+            let trigger = match (trigger, session.last_report) {
+                (Trigger::Activity | Trigger::Tick, last) if last != Some(state.report) => {
+                    Trigger::StatusOrScore
+                }
+                (trigger, _) => trigger,
+            };
+            match session.policy.on(trigger, now) {
+                specialist_core::lms::Action::Wait => {}
+                specialist_core::lms::Action::Commit => {
+                    let written = session.lms.write(&state);
+                    let committed = session.lms.commit();
+                    session.policy.committed(now, written && committed);
+                    if committed {
+                        session.last_report = Some(state.report);
+                    }
+                }
+                specialist_core::lms::Action::Finish => {
+                    let elapsed = now.saturating_sub(session.started_monotonic);
+                    session.lms.finish(&state, elapsed);
+                }
+            }
+        });
+        if trigger != Trigger::Exit {
+            self.report_new_attempts(course);
+        }
+    }
+
+    /// The state to report now.
+    fn state(&self, course: Course, learner: Learner, route: ReadSignal<Route>) -> LmsState {
+        course.0.with_value(|manifest| {
+            let records = exam_records(manifest);
+            let progress = learner.progress.get_untracked();
+            let limit = self.session.with_value(|session| {
+                session
+                    .as_ref()
+                    .map_or(0, |session| session.lms.suspend_data_limit())
+            });
+            let snapshot = Snapshot::capture(manifest, &progress, &records);
+            let suspend_data = match encode(&snapshot, limit) {
+                Ok(encoded) => {
+                    if !encoded.dropped.is_empty() {
+                        web_sys::console::info_1(
+                            &format!(
+                                "Specialist: to fit the LMS's {limit} characters, left out: {}",
+                                encoded.dropped.join("; ")
+                            )
+                            .into(),
+                        );
+                    }
+                    encoded.text
+                }
+                Err(error) => {
+                    web_sys::console::warn_1(&format!("Specialist: {error}").into());
+                    String::new()
+                }
+            };
+            let location = match route.get_untracked() {
+                Route::Lesson { id, .. } => id,
+                _ => progress.last_lesson.clone().unwrap_or_default(),
+            };
+            LmsState {
+                report: report(manifest, &progress, &records),
+                location,
+                suspend_data,
+            }
+        })
+    }
+
+    /// Writes the answers of attempts submitted in this session as interactions, once each.
+    fn report_new_attempts(self, course: Course) {
+        let (records, exams) = course.0.with_value(|manifest| {
+            (
+                exam_records(manifest),
+                manifest
+                    .exams
+                    .iter()
+                    .map(|exam| (exam.id.clone(), exam.file.clone()))
+                    .collect::<Vec<_>>(),
+            )
+        });
+        let Some(started_wall) = self
+            .session
+            .with_value(|session| session.as_ref().map(|session| session.started_wall))
+        else {
+            return;
+        };
+        for record in records {
+            for attempt in record.attempts.iter().filter(|attempt| {
+                !attempt.practice
+                    && attempt
+                        .submission
+                        .as_ref()
+                        .is_some_and(|submission| submission.wall >= started_wall)
+            }) {
+                let key = (record.exam.clone(), attempt.number);
+                let fresh = self
+                    .session
+                    .try_update_value(|session| {
+                        session
+                            .as_mut()
+                            .is_some_and(|session| session.reported_attempts.insert(key.clone()))
+                    })
+                    .unwrap_or(false);
+                let Some((_, file)) = exams.iter().find(|(id, _)| id == &record.exam) else {
+                    continue;
+                };
+                if !fresh {
+                    continue;
+                }
+                let attempt = attempt.clone();
+                let file = format!("{COURSE_FOLDER}{file}");
+                let session = self.session;
+                leptos::task::spawn_local(async move {
+                    match fetch::fetch_json::<PublishedExam>(&file).await {
+                        Ok(exam) => session.update_value(|session| {
+                            if let Some(session) = session
+                                .as_mut()
+                                .filter(|session| !session.policy.finished())
+                            {
+                                let answers = interactions(&attempt, &exam, session.lms.edition());
+                                session.lms.write_interactions(&answers);
+                                session.lms.commit();
+                            }
+                        }),
+                        Err(error) => web_sys::console::warn_1(
+                            &format!(
+                                "Specialist: the answers could not be sent to the LMS: {error}"
+                            )
+                            .into(),
+                        ),
+                    }
+                });
+            }
+        }
+    }
+}
+
+/// Every exam's saved record, read without side effects.
+fn exam_records(manifest: &CourseManifest) -> Vec<ExamRecord> {
+    let exams: Vec<String> = manifest.exams.iter().map(|exam| exam.id.clone()).collect();
+    storage::exam_records(&manifest.id, &exams)
+}
