@@ -1,6 +1,8 @@
 //! The root component: loads the course manifest, provides the course, the learner and the
 //! glossary to every page, counts time on task, and shows the page the hash route names.
 
+use std::rc::Rc;
+
 use leptos::prelude::*;
 use specialist_core::config::Config;
 use specialist_core::manifest::{CourseManifest, MANIFEST_PATH};
@@ -14,6 +16,7 @@ use crate::pages::{
     AttemptPage, CertificatePage, CourseHome, ExamPage, GlossaryPage, LessonPage, ModulePage,
     NotFound, PracticePage, ResultsPage, SearchPage, SettingsPage, VerifierPage,
 };
+use crate::platform::lms::Lms;
 use crate::platform::{self, location, time};
 use crate::route::Route;
 use crate::state::{Course, Glossary, Installation, Learner, Settings};
@@ -30,14 +33,15 @@ impl std::fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
-async fn load_manifest() -> Result<(CourseManifest, Config), LoadError> {
+async fn load_manifest() -> Result<(CourseManifest, Config, Option<Rc<dyn Lms>>), LoadError> {
     let manifest: CourseManifest = platform::fetch::fetch_json(MANIFEST_PATH)
         .await
         .map_err(|error| LoadError(error.to_string()))?;
     let manifest = manifest
         .checked()
         .map_err(|error| LoadError(error.to_string()))?;
-    Ok((manifest, load_config().await?))
+    let config = load_config().await?;
+    Ok((manifest, config, platform::lms::connect().await))
 }
 
 /// config.json beside index.html: none means defaults; a broken one stops the app with its
@@ -76,8 +80,8 @@ pub fn App() -> impl IntoView {
             <Transition fallback=|| view! { <p class="status" role="status">"Loading the course…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <LoadFailed errors/> }>
                     {move || Suspend::new(async move {
-                        let (manifest, config) = manifest.await?;
-                        Ok::<_, LoadError>(view! { <CoursePlayer manifest config route/> })
+                        let (manifest, config, lms) = manifest.await?;
+                        Ok::<_, LoadError>(view! { <CoursePlayer manifest config lms route/> })
                     })}
                 </ErrorBoundary>
             </Transition>
@@ -92,6 +96,8 @@ fn CoursePlayer(
     manifest: CourseManifest,
     /// The deployment's settings.
     config: Config,
+    /// The LMS that launched the app, if one did.
+    lms: Option<Rc<dyn Lms>>,
     /// The current route, from the address bar.
     route: ReadSignal<Route>,
 ) -> impl IntoView {
@@ -104,7 +110,8 @@ fn CoursePlayer(
         location::set_theme_colour(&colour);
     }
     // An LMS's saved state is restored into this device's storage before it is loaded.
-    let lms = LmsSession::start(&manifest);
+    let outbox = Outbox::start();
+    let lms = LmsSession::start(&manifest, lms, outbox);
     let learner = Learner::load(&manifest.id, lms.read_only);
     let glossary = Glossary::new(manifest.glossary_file.clone());
     let course = Course(StoredValue::new(manifest));
@@ -112,7 +119,8 @@ fn CoursePlayer(
     provide_context(learner);
     provide_context(glossary);
     provide_context(Settings(StoredValue::new(config)));
-    provide_context(Outbox::start());
+    provide_context(outbox);
+    provide_context(lms);
     provide_context(Installation::start(learner));
 
     // Opening the course without a route resumes the lesson the learner was on.

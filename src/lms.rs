@@ -7,6 +7,7 @@
 //! does nothing.
 
 use std::collections::BTreeSet;
+use std::rc::Rc;
 
 use leptos::prelude::*;
 use specialist_core::certificate::Learner as Profile;
@@ -16,13 +17,15 @@ use specialist_core::lms::{CommitPolicy, LmsReport, Trigger, display_name, inter
 use specialist_core::manifest::{COURSE_FOLDER, CourseManifest};
 use specialist_core::suspend_data::{Snapshot, course_hash, decode, encode};
 
+use crate::outbox::Outbox;
 use crate::platform::lms::{Lms, LmsState};
-use crate::platform::{fetch, storage, time};
+use crate::platform::{fetch, storage, time, vault};
 use crate::route::Route;
 use crate::state::{Course, Learner};
 
 struct Session {
-    lms: Box<dyn Lms>,
+    lms: Rc<dyn Lms>,
+    outbox: Outbox,
     policy: CommitPolicy,
     started_monotonic: u64,
     started_wall: i64,
@@ -40,10 +43,15 @@ pub struct LmsSession {
 }
 
 impl LmsSession {
-    /// Finds the LMS; restores what it kept into this device's storage before the learner's
-    /// state is loaded, and takes the learner's name for the certificate profile.
-    pub fn start(manifest: &CourseManifest) -> Self {
-        let Some(lms) = crate::platform::lms::detect() else {
+    /// Takes the LMS connection (if any); restores what the LMS kept into this device's
+    /// storage before the learner's state is loaded, and takes the learner's name for the
+    /// certificate profile.
+    pub fn start(
+        manifest: &CourseManifest,
+        connection: Option<Rc<dyn Lms>>,
+        outbox: Outbox,
+    ) -> Self {
+        let Some(lms) = connection else {
             return Self {
                 session: StoredValue::new_local(None),
                 read_only: false,
@@ -79,9 +87,10 @@ impl LmsSession {
             };
             let _ = storage::save_profile(&profile);
         }
-        Self {
+        let session = Self {
             session: StoredValue::new_local(Some(Session {
                 lms,
+                outbox,
                 policy: CommitPolicy::default(),
                 started_monotonic: time::monotonic_milliseconds(),
                 started_wall: time::wall_milliseconds(),
@@ -89,7 +98,83 @@ impl LmsSession {
                 reported_attempts: BTreeSet::new(),
             })),
             read_only: launch.read_only,
+        };
+        session.send_records(false);
+        session
+    }
+
+    /// The session from context.
+    pub fn use_context() -> Self {
+        expect_context::<Self>()
+    }
+
+    /// Where the LMS wants the learner to go on exit, when it says (cmi5's returnURL).
+    pub fn return_url(&self) -> Option<String> {
+        self.session.with_value(|session| {
+            session
+                .as_ref()
+                .and_then(|session| session.lms.return_url())
+        })
+    }
+
+    /// Hands the adapter's new records (cmi5 statements) to the outbox, in order. As the page
+    /// goes away there is no time to save first: they are also sent at once with keepalive.
+    fn send_records(self, leaving: bool) {
+        let Some((records, outbox)) = self.session.with_value(|session| {
+            session
+                .as_ref()
+                .map(|session| (session.lms.take_records(), session.outbox))
+        }) else {
+            return;
+        };
+        if records.is_empty() {
+            return;
         }
+        if leaving {
+            records.iter().for_each(vault::send_on_exit);
+        }
+        leptos::task::spawn_local(async move {
+            for record in records {
+                if let Err(error) = outbox.queue(record).await {
+                    web_sys::console::warn_1(
+                        &format!("Specialist: an LMS record could not be queued: {error}").into(),
+                    );
+                }
+            }
+        });
+    }
+
+    /// Ends the session properly and goes to the LMS's return address: the final records
+    /// are queued and sent (awaited), then the page leaves.
+    pub async fn exit_to_lms(self, course: Course, learner: Learner, route: ReadSignal<Route>) {
+        let Some(url) = self.return_url() else {
+            return;
+        };
+        let state = self.state(course, learner, route);
+        let now = time::monotonic_milliseconds();
+        let outbox = self
+            .session
+            .with_value(|session| session.as_ref().map(|session| session.outbox));
+        let records = self
+            .session
+            .try_update_value(|session| {
+                let session = session.as_mut()?;
+                if session.policy.on(Trigger::Exit, now) == specialist_core::lms::Action::Finish {
+                    session
+                        .lms
+                        .finish(&state, now.saturating_sub(session.started_monotonic));
+                }
+                Some(session.lms.take_records())
+            })
+            .flatten()
+            .unwrap_or_default();
+        if let Some(outbox) = outbox {
+            for record in records {
+                let _ = outbox.queue(record).await;
+            }
+            outbox.flush().await;
+        }
+        crate::platform::location::go_to(&url);
     }
 
     /// Reports as the learner goes: on every progress change and route change (an exam
@@ -163,6 +248,7 @@ impl LmsSession {
                 }
             }
         });
+        self.send_records(trigger == Trigger::Exit);
         if trigger != Trigger::Exit {
             self.report_new_attempts(course);
         }
@@ -176,11 +262,12 @@ impl LmsSession {
             let limit = self.session.with_value(|session| {
                 session
                     .as_ref()
-                    .map_or(0, |session| session.lms.suspend_data_limit())
+                    .and_then(|session| session.lms.suspend_data_limit())
             });
             let snapshot = Snapshot::capture(manifest, &progress, &records);
-            let suspend_data = match encode(&snapshot, limit) {
-                Ok(encoded) => {
+            let suspend_data = match limit.map(|limit| (limit, encode(&snapshot, limit))) {
+                None => String::new(),
+                Some((limit, Ok(encoded))) => {
                     if !encoded.dropped.is_empty() {
                         web_sys::console::info_1(
                             &format!(
@@ -192,7 +279,7 @@ impl LmsSession {
                     }
                     encoded.text
                 }
-                Err(error) => {
+                Some((_, Err(error))) => {
                     web_sys::console::warn_1(&format!("Specialist: {error}").into());
                     String::new()
                 }
@@ -259,8 +346,9 @@ impl LmsSession {
                             if let Some(session) = session
                                 .as_mut()
                                 .filter(|session| !session.policy.finished())
+                                && let Some(edition) = session.lms.interaction_edition()
                             {
-                                let answers = interactions(&attempt, &exam, session.lms.edition());
+                                let answers = interactions(&attempt, &exam, edition);
                                 session.lms.write_interactions(&answers);
                                 session.lms.commit();
                             }

@@ -78,12 +78,15 @@ impl Outbox {
         Ok(())
     }
 
-    /// How many entries wait to be sent (queued, not yet answered by the server).
-    pub fn waiting(&self) -> usize {
+    /// How many entries of `kind` wait to be sent (queued, not yet answered).
+    pub fn waiting(&self, kind: &str) -> usize {
         self.entries.with(|entries| {
             entries
                 .iter()
-                .filter(|entry| entry.state == specialist_core::outbox::DeliveryState::Queued)
+                .filter(|entry| {
+                    entry.kind == kind
+                        && entry.state == specialist_core::outbox::DeliveryState::Queued
+                })
                 .count()
         })
     }
@@ -99,6 +102,12 @@ impl Outbox {
         };
         entry.requeue(url, time::wall_milliseconds());
         self.queue(entry).await
+    }
+
+    /// Sends everything due now, one at a time, and returns when done (before leaving the
+    /// page for an LMS's return address).
+    pub async fn flush(&self) {
+        self.drain_now().await;
     }
 
     /// Sends every entry that is due, one at a time, then schedules the next retry.

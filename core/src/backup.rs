@@ -57,8 +57,8 @@ pub struct ExportSummary {
     pub lessons_completed: usize,
     /// Exam attempts, submitted or in flight.
     pub attempts: usize,
-    /// Outbox entries (certificates queued, delivered or refused).
-    pub outbox_entries: usize,
+    /// Certificates in the outbox (queued, delivered or refused).
+    pub certificates: usize,
 }
 
 /// Why a file cannot be imported, in words that name the problem.
@@ -190,7 +190,11 @@ impl ProgressExport {
                 .filter(|lesson| lesson.reached_end)
                 .count(),
             attempts: self.exams.iter().map(|record| record.attempts.len()).sum(),
-            outbox_entries: self.outbox.len(),
+            certificates: self
+                .outbox
+                .iter()
+                .filter(|entry| entry.kind == crate::outbox::CERTIFICATE)
+                .count(),
         }
     }
 
@@ -224,6 +228,8 @@ mod tests {
             kind: "certificate".into(),
             url: "https://example.com/api/v1/certificates".into(),
             body: "{\"signed\":true}".into(),
+            method: "POST".into(),
+            headers: Vec::new(),
             state: DeliveryState::Queued,
             attempts: 2,
             next_attempt_wall: 1_800_000_000_000,
@@ -266,7 +272,7 @@ mod tests {
             ExportSummary {
                 lessons_completed: 1,
                 attempts: 1,
-                outbox_entries: 1
+                certificates: 1
             }
         );
         assert!(

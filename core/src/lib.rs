@@ -8,6 +8,7 @@
 pub mod backup;
 pub mod canonical;
 pub mod certificate;
+pub mod cmi5;
 pub mod config;
 pub mod exam;
 pub mod lms;

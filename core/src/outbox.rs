@@ -32,6 +32,13 @@ pub struct OutboxEntry {
     pub url: String,
     /// The JSON body, exactly as signed.
     pub body: String,
+    /// The HTTP method: POST unless said otherwise (xAPI statements are PUT by id).
+    #[serde(default = "post", skip_serializing_if = "is_post")]
+    pub method: String,
+    /// Extra request headers (xAPI's Authorization and version); none for certificates,
+    /// which go as text/plain so no CORS preflight is needed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<(String, String)>,
     /// Where it stands.
     pub state: DeliveryState,
     /// How many sends failed so far.
@@ -46,6 +53,19 @@ pub struct OutboxEntry {
     pub response: Option<String>,
     /// When it was queued, wall-clock milliseconds.
     pub created_wall: i64,
+}
+
+/// The kind of a completion certificate, POSTed to the backend.
+pub const CERTIFICATE: &str = "certificate";
+/// The kind of an xAPI statement for a cmi5 LMS, PUT to its LRS.
+pub const XAPI_STATEMENT: &str = "xapi-statement";
+
+fn post() -> String {
+    "POST".into()
+}
+
+fn is_post(method: &String) -> bool {
+    method == "POST"
 }
 
 /// What one send attempt came to.
@@ -72,6 +92,8 @@ impl OutboxEntry {
             kind: kind.to_string(),
             url,
             body,
+            method: post(),
+            headers: Vec::new(),
             state: DeliveryState::Queued,
             attempts: 0,
             next_attempt_wall: now_wall,

@@ -3,10 +3,11 @@
 
 use leptos::prelude::*;
 
+use crate::lms::LmsSession;
 use crate::outbox::Outbox;
 use crate::platform::{service_worker, storage};
 use crate::route::Route;
-use crate::state::{Course, Installation};
+use crate::state::{Course, Installation, Learner};
 
 /// Shows what the learner should know about the connection, updates and storage.
 #[component]
@@ -16,6 +17,8 @@ pub fn AppStatus(
     route: ReadSignal<Route>,
 ) -> impl IntoView {
     let installation = Installation::use_context();
+    let lms = LmsSession::use_context();
+    let learner = Learner::use_context();
     let outbox = Outbox::use_context();
     let course = Course::use_context();
     let (course_id, exams) = course.0.with_value(|manifest| {
@@ -49,12 +52,25 @@ pub fn AppStatus(
         }
     });
 
+    let leaving = RwSignal::new(false);
+    let exit = move |_| {
+        leaving.set(true);
+        leptos::task::spawn_local(lms.exit_to_lms(course, learner, route));
+    };
     view! {
+        {lms.return_url().map(|_| view! {
+            <p class="status-line" data-testid="lms-exit">
+                "You opened this course from your learning platform. "
+                <button type="button" on:click=exit disabled=move || leaving.get()>
+                    {move || if leaving.get() { "Saving and returning…" } else { "Return to the learning platform" }}
+                </button>
+            </p>
+        })}
         <Show when=move || !online.get()>
             <p class="status-line status-offline" role="status" data-testid="offline-status">
                 <strong>"You are offline."</strong>
                 " Lessons and exams work as usual and everything is saved on this device. "
-                {move || match outbox.waiting() {
+                {move || match outbox.waiting(specialist_core::outbox::CERTIFICATE) {
                     0 => String::new(),
                     1 => "1 certificate is waiting to be sent when the network returns.".into(),
                     count => format!("{count} certificates are waiting to be sent when the network returns."),

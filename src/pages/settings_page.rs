@@ -40,7 +40,7 @@ fn summary_text(summary: ExportSummary) -> String {
             "lessons finished"
         ),
         plural(summary.attempts, "exam attempt", "exam attempts"),
-        plural(summary.outbox_entries, "certificate", "certificates"),
+        plural(summary.certificates, "certificate", "certificates"),
     )
 }
 
@@ -130,7 +130,7 @@ fn OfflineSection() -> impl IntoView {
                 }}
             </p>
             <p>
-                {move || match outbox.waiting() {
+                {move || match outbox.waiting(specialist_core::outbox::CERTIFICATE) {
                     0 => "Nothing is waiting to be sent.".to_string(),
                     1 => "1 certificate is waiting to be sent; it goes as soon as the network allows.".to_string(),
                     count => format!("{count} certificates are waiting to be sent; they go as soon as the network allows."),

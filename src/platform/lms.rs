@@ -1,10 +1,35 @@
-//! Talking to an LMS: the `Lms` trait the app uses, and the SCORM 1.2 and SCORM 2004
-//! adapters over lms.js. Which standard is active is decided once, at start, by
-//! [`detect`]; nothing outside this module and `crate::lms` knows which it is.
+//! Talking to an LMS: the `Lms` trait the app uses, the SCORM 1.2 and SCORM 2004 adapter
+//! over lms.js, and the cmi5 adapter over cmi5.js. Which standard is active is decided
+//! once, at start, by [`connect`]; nothing outside this module and `crate::lms` knows which.
 
-use specialist_core::lms::{Edition, Interaction, LmsReport, raw_score, scaled_score};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use specialist_core::cmi5::{LaunchMode, Sent, Verb, mastery_basis_points, statements_for};
+use specialist_core::lms::{
+    Edition, Interaction, LmsReport, iso8601_duration, raw_score, scaled_score,
+};
+use specialist_core::outbox::{OutboxEntry, XAPI_STATEMENT};
 use specialist_core::suspend_data::{SCORM_12_LIMIT, SCORM_2004_LIMIT};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::platform::{storage, time};
+
+#[wasm_bindgen(module = "/src/platform/cmi5.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = launched)]
+    fn cmi5_launched() -> bool;
+    #[wasm_bindgen(js_name = launch)]
+    fn cmi5_launch() -> web_sys::js_sys::Promise;
+    #[wasm_bindgen(js_name = statement)]
+    fn cmi5_statement(
+        verb: &str,
+        display: &str,
+        categories: Vec<String>,
+        result_members: &str,
+    ) -> JsValue;
+}
 
 #[wasm_bindgen(module = "/src/platform/lms.js")]
 extern "C" {
@@ -50,10 +75,10 @@ pub struct LmsState {
 
 /// An LMS session: one per launch.
 pub trait Lms {
-    /// The standard's vocabulary.
-    fn edition(&self) -> Edition;
-    /// The most characters `suspend_data` may hold.
-    fn suspend_data_limit(&self) -> usize;
+    /// The SCORM vocabulary for interactions; `None` where the standard keeps none.
+    fn interaction_edition(&self) -> Option<Edition>;
+    /// The most characters `suspend_data` may hold; `None` where there is none.
+    fn suspend_data_limit(&self) -> Option<usize>;
     /// Learner, saved state and mode, read once after initializing.
     fn launch(&self) -> Launch;
     /// Sets every value of `state` (no commit); false when the LMS refused one.
@@ -64,6 +89,14 @@ pub trait Lms {
     fn commit(&self) -> bool;
     /// Sets the state, the exit value and the session time, commits, and terminates.
     fn finish(&self, state: &LmsState, session_milliseconds: u64) -> bool;
+    /// Records to send through the outbox, made since the last call (cmi5 statements).
+    fn take_records(&self) -> Vec<OutboxEntry> {
+        Vec::new()
+    }
+    /// Where the LMS wants the learner to go on exit, when it says.
+    fn return_url(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The SCORM adapter for one edition; its element names differ, the calls do not.
@@ -71,9 +104,29 @@ pub struct Scorm {
     edition: Edition,
 }
 
-/// Finds an LMS in the windows around the app and initializes it: `None` standalone (or
-/// when the LMS refuses to initialize, which is logged).
-pub fn detect() -> Option<Box<dyn Lms>> {
+/// Connects to the LMS that launched the app: cmi5 when the launch parameters say so, else
+/// a SCORM API in the windows around the app; `None` standalone, or when the LMS refuses
+/// the connection (logged).
+pub async fn connect() -> Option<Rc<dyn Lms>> {
+    if cmi5_launched() {
+        return match Cmi5::launch().await {
+            Ok(cmi5) => Some(Rc::new(cmi5)),
+            Err(error) => {
+                web_sys::console::error_1(
+                    &format!(
+                        "Specialist: the cmi5 launch failed ({error}); nothing will be recorded"
+                    )
+                    .into(),
+                );
+                None
+            }
+        };
+    }
+    detect().map(|scorm| Rc::new(scorm) as Rc<dyn Lms>)
+}
+
+/// Finds a SCORM API in the windows around the app and initializes it.
+fn detect() -> Option<Scorm> {
     let edition = match detect_edition().as_str() {
         "scorm2004" => Edition::Scorm2004,
         "scorm12" => Edition::Scorm12,
@@ -89,7 +142,7 @@ pub fn detect() -> Option<Box<dyn Lms>> {
         );
         return None;
     }
-    Some(Box::new(Scorm { edition }))
+    Some(Scorm { edition })
 }
 
 impl Scorm {
@@ -162,15 +215,15 @@ impl Scorm {
 }
 
 impl Lms for Scorm {
-    fn edition(&self) -> Edition {
-        self.edition
+    fn interaction_edition(&self) -> Option<Edition> {
+        Some(self.edition)
     }
 
-    fn suspend_data_limit(&self) -> usize {
-        match self.edition {
+    fn suspend_data_limit(&self) -> Option<usize> {
+        Some(match self.edition {
             Edition::Scorm12 => SCORM_12_LIMIT,
             Edition::Scorm2004 => SCORM_2004_LIMIT,
-        }
+        })
     }
 
     fn launch(&self) -> Launch {
@@ -228,7 +281,7 @@ impl Lms for Scorm {
         };
         let session_time = match self.edition {
             Edition::Scorm12 => specialist_core::lms::cmi_timespan(session_milliseconds),
-            Edition::Scorm2004 => specialist_core::lms::iso8601_duration(session_milliseconds),
+            Edition::Scorm2004 => iso8601_duration(session_milliseconds),
         };
         let mut values = self.values(state);
         values.push((self.name("cmi.core.exit", "cmi.exit"), exit.to_string()));
@@ -240,5 +293,179 @@ impl Lms for Scorm {
         let committed = self.commit();
         let terminated = terminate_api();
         written && committed && terminated
+    }
+}
+
+/// What a cmi5 launch told us.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Cmi5Launch {
+    endpoint: String,
+    token: String,
+    registration: String,
+    learner_id: String,
+    learner_name: String,
+    launch_mode: String,
+    mastery_score: String,
+    return_url: String,
+}
+
+/// The cmi5 adapter: statements decided by core, built on the LMS's context template, and
+/// handed to the outbox, which PUTs them to the LRS by id (so a resend is harmless).
+pub struct Cmi5 {
+    launch: Cmi5Launch,
+    mode: LaunchMode,
+    mastery_basis_points: Option<u32>,
+    sent: RefCell<Sent>,
+    started_monotonic: u64,
+    /// Creation times strictly increase, so the outbox sends in the order made.
+    last_created: Cell<i64>,
+    records: RefCell<Vec<OutboxEntry>>,
+}
+
+impl Cmi5 {
+    async fn launch() -> Result<Self, String> {
+        let value = JsFuture::from(cmi5_launch()).await.map_err(|error| {
+            error
+                .dyn_ref::<web_sys::js_sys::Error>()
+                .map(|error| String::from(error.message()))
+                .unwrap_or_else(|| "unknown error".into())
+        })?;
+        let launch: Cmi5Launch =
+            serde_wasm_bindgen::from_value(value).map_err(|error| error.to_string())?;
+        let mode = LaunchMode::parse(&launch.launch_mode);
+        let mastery = mastery_basis_points(&launch.mastery_score);
+        let sent = storage::load_value(&sent_key(&launch.registration)).unwrap_or_default();
+        let cmi5 = Self {
+            mode,
+            mastery_basis_points: mastery,
+            sent: RefCell::new(sent),
+            started_monotonic: time::monotonic_milliseconds(),
+            last_created: Cell::new(0),
+            records: RefCell::new(Vec::new()),
+            launch,
+        };
+        cmi5.reauthorize_queued().await;
+        cmi5.record(Verb::Initialized);
+        Ok(cmi5)
+    }
+
+    /// Statements still queued from an earlier session carry that session's token, which
+    /// the LRS no longer accepts: they go with this session's.
+    async fn reauthorize_queued(&self) {
+        let Ok(entries) = crate::platform::vault::outbox_entries().await else {
+            return;
+        };
+        let authorization = format!("Basic {}", self.launch.token);
+        for mut entry in entries.into_iter().filter(|entry| {
+            entry.kind == XAPI_STATEMENT
+                && entry.state == specialist_core::outbox::DeliveryState::Queued
+                && entry.url.starts_with(&self.launch.endpoint)
+        }) {
+            for (name, value) in &mut entry.headers {
+                if name == "Authorization" {
+                    value.clone_from(&authorization);
+                }
+            }
+            let _ = crate::platform::vault::save_entry(&entry).await;
+        }
+    }
+
+    fn record(&self, verb: Verb) {
+        let duration =
+            iso8601_duration(time::monotonic_milliseconds().saturating_sub(self.started_monotonic));
+        let categories = verb.categories().into_iter().map(str::to_string).collect();
+        let made = cmi5_statement(
+            verb.iri(),
+            verb.display(),
+            categories,
+            &verb.result_members(&duration),
+        );
+        let field = |name: &str| {
+            web_sys::js_sys::Reflect::get(&made, &name.into())
+                .ok()
+                .and_then(|value| value.as_string())
+                .unwrap_or_default()
+        };
+        let id = field("id");
+        let created = time::wall_milliseconds().max(self.last_created.get() + 1);
+        self.last_created.set(created);
+        let mut entry = OutboxEntry::queued(
+            id.clone(),
+            XAPI_STATEMENT,
+            format!("{}statements?statementId={id}", self.launch.endpoint),
+            field("body"),
+            created,
+        );
+        entry.method = "PUT".into();
+        entry.headers = vec![
+            (
+                "Authorization".into(),
+                format!("Basic {}", self.launch.token),
+            ),
+            ("X-Experience-API-Version".into(), "1.0.3".into()),
+        ];
+        self.records.borrow_mut().push(entry);
+    }
+}
+
+fn sent_key(registration: &str) -> String {
+    format!("specialist.cmi5.sent.{registration}")
+}
+
+impl Lms for Cmi5 {
+    fn interaction_edition(&self) -> Option<Edition> {
+        None
+    }
+
+    fn suspend_data_limit(&self) -> Option<usize> {
+        None
+    }
+
+    fn launch(&self) -> Launch {
+        Launch {
+            learner_id: self.launch.learner_id.clone(),
+            learner_name: self.launch.learner_name.clone(),
+            suspend_data: String::new(),
+            read_only: self.mode != LaunchMode::Normal,
+        }
+    }
+
+    fn write(&self, state: &LmsState) -> bool {
+        let verbs = statements_for(
+            &state.report,
+            self.mode,
+            self.mastery_basis_points,
+            &mut self.sent.borrow_mut(),
+        );
+        if !verbs.is_empty() {
+            for verb in verbs {
+                self.record(verb);
+            }
+            let _ = storage::save_value(&sent_key(&self.launch.registration), &*self.sent.borrow());
+        }
+        true
+    }
+
+    fn write_interactions(&self, _interactions: &[Interaction]) -> bool {
+        true
+    }
+
+    fn commit(&self) -> bool {
+        true
+    }
+
+    fn finish(&self, state: &LmsState, _session_milliseconds: u64) -> bool {
+        self.write(state);
+        self.record(Verb::Terminated);
+        true
+    }
+
+    fn take_records(&self) -> Vec<OutboxEntry> {
+        std::mem::take(&mut *self.records.borrow_mut())
+    }
+
+    fn return_url(&self) -> Option<String> {
+        (!self.launch.return_url.is_empty()).then(|| self.launch.return_url.clone())
     }
 }

@@ -62,6 +62,13 @@ pub fn set_theme_colour(colour: &str) {
     }
 }
 
+/// Leaves the app for `url` (an LMS's return address).
+pub fn go_to(url: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().assign(url);
+    }
+}
+
 /// Reloads the page (after an import, or to retry loading the course).
 pub fn reload() {
     if let Some(window) = web_sys::window() {

@@ -354,3 +354,18 @@ pub fn parse_export(text: &str) -> Result<specialist_core::backup::ProgressExpor
         format!("the file is not a progress export that this version can read ({error})")
     })
 }
+
+/// A small value saved as JSON under `key` (cmi5's sent flags), if readable.
+pub fn load_value<T: DeserializeOwned>(key: &str) -> Option<T> {
+    storage()
+        .ok()?
+        .get_item(key)
+        .ok()
+        .flatten()
+        .and_then(|raw| parse_json(&raw).ok())
+}
+
+/// Saves a small value as JSON under `key`.
+pub fn save_value<T: Serialize>(key: &str, value: &T) -> Result<(), String> {
+    write(key, value, key)
+}

@@ -150,12 +150,19 @@ export async function outboxPut(entry) {
   await put(OUTBOX, entry);
 }
 
-// POSTs `body` to `url` as text/plain (a CORS-safelisted type, so no preflight).
+// Certificates go as text/plain (a CORS-safelisted type, so no preflight); an entry with
+// headers of its own (an xAPI statement) goes as JSON with them.
+function requestHeaders(headers) {
+  if (!headers || headers.length === 0) return { "Content-Type": "text/plain;charset=UTF-8" };
+  return Object.fromEntries([["Content-Type", "application/json"], ...headers]);
+}
+
+// Sends `body` to `url` with `method` (POST when empty).
 // Resolves to { status, body, problemDetail } or rejects with the network error.
-export async function post(url, body, keepalive) {
+export async function post(url, body, keepalive, method, headers) {
   const response = await fetch(url, {
-    method: "POST",
-    headers: { "Content-Type": "text/plain;charset=UTF-8" },
+    method: method || "POST",
+    headers: requestHeaders(headers),
     body,
     keepalive,
     cache: "no-store",
@@ -173,11 +180,11 @@ export async function post(url, body, keepalive) {
 
 // Sends every body with fetch keepalive as the page goes away, without waiting for answers:
 // the server's idempotency makes a later second send harmless.
-export function postOnExit(url, body) {
+export function postOnExit(url, body, method, headers) {
   try {
     fetch(url, {
-      method: "POST",
-      headers: { "Content-Type": "text/plain;charset=UTF-8" },
+      method: method || "POST",
+      headers: requestHeaders(headers),
       body,
       keepalive: true,
       redirect: "error",

@@ -24,9 +24,15 @@ extern "C" {
     #[wasm_bindgen(js_name = outboxPut)]
     fn outbox_put_promise(entry: JsValue) -> web_sys::js_sys::Promise;
     #[wasm_bindgen(js_name = post)]
-    fn post_promise(url: &str, body: &str, keepalive: bool) -> web_sys::js_sys::Promise;
+    fn post_promise(
+        url: &str,
+        body: &str,
+        keepalive: bool,
+        method: &str,
+        headers: JsValue,
+    ) -> web_sys::js_sys::Promise;
     #[wasm_bindgen(js_name = postOnExit)]
-    fn post_on_exit(url: &str, body: &str);
+    fn post_on_exit(url: &str, body: &str, method: &str, headers: JsValue);
 }
 
 /// Describes a JS exception or rejection in one line.
@@ -105,16 +111,33 @@ pub async fn save_entry(entry: &OutboxEntry) -> Result<(), String> {
     settle(outbox_put_promise(value)).await.map(|_| ())
 }
 
-/// POSTs an entry's body and returns what came of it.
+/// An entry's extra headers as the `[[name, value], …]` the JS side takes.
+fn headers(entry: &OutboxEntry) -> JsValue {
+    serde_wasm_bindgen::to_value(&entry.headers).unwrap_or(JsValue::NULL)
+}
+
+/// Sends an entry's body and returns what came of it.
 pub async fn send(entry: &OutboxEntry) -> SendOutcome {
-    match settle(post_promise(&entry.url, &entry.body, false)).await {
+    match settle(post_promise(
+        &entry.url,
+        &entry.body,
+        false,
+        &entry.method,
+        headers(entry),
+    ))
+    .await
+    {
         Ok(value) => {
             let field = |name: &str| {
                 web_sys::js_sys::Reflect::get(&value, &name.into()).unwrap_or(JsValue::NULL)
             };
             let status = field("status").as_f64().unwrap_or(0.0) as u16;
             let body = field("body").as_string().unwrap_or_default();
-            if (200..300).contains(&status) && !answers_entry(&body, &entry.id) {
+            // A certificate's 2xx must carry its credential; a statement's 204 carries nothing.
+            if entry.kind == specialist_core::outbox::CERTIFICATE
+                && (200..300).contains(&status)
+                && !answers_entry(&body, &entry.id)
+            {
                 return SendOutcome::NoAnswer(
                     "the answer was not the credential for this certificate (a proxy or sign-in page?); will retry"
                         .into(),
@@ -141,7 +164,7 @@ fn answers_entry(body: &str, id: &str) -> bool {
         .is_some_and(|answer_id| !uuid.is_empty() && answer_id.ends_with(uuid))
 }
 
-/// Fires a keepalive POST of the entry as the page goes away.
+/// Fires a keepalive send of the entry as the page goes away.
 pub fn send_on_exit(entry: &OutboxEntry) {
-    post_on_exit(&entry.url, &entry.body);
+    post_on_exit(&entry.url, &entry.body, &entry.method, headers(entry));
 }

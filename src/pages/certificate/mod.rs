@@ -97,7 +97,7 @@ async fn issue(
     outbox
         .queue(OutboxEntry::queued(
             certificate.id,
-            "certificate",
+            specialist_core::outbox::CERTIFICATE,
             absolute(&certificates_url),
             body,
             now,
@@ -123,7 +123,8 @@ pub fn CertificatePage() -> impl IntoView {
         outbox.entries.with(|entries| {
             entries.iter().rev().find_map(|entry| {
                 let certificate = parse_certificate(&entry.body)?;
-                (entry.kind == "certificate" && certificate.course.id == course_id)
+                (entry.kind == specialist_core::outbox::CERTIFICATE
+                    && certificate.course.id == course_id)
                     .then(|| (entry.clone(), certificate))
             })
         })
