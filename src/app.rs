@@ -40,8 +40,18 @@ async fn load_manifest() -> Result<(CourseManifest, Config, Option<Rc<dyn Lms>>)
     let manifest = manifest
         .checked()
         .map_err(|error| LoadError(error.to_string()))?;
-    let config = load_config().await?;
-    Ok((manifest, config, platform::lms::connect().await))
+    let mut config = load_config().await?;
+    let lms = platform::lms::connect().await;
+    // config.json, then the launch link's parameters, then what the LMS passes.
+    let mut warnings = config.apply_overrides(&crate::route::query_pairs(&location::search()));
+    if let Some(lms) = &lms {
+        warnings
+            .extend(config.apply_overrides(&crate::route::query_pairs(&lms.launch().launch_data)));
+    }
+    for warning in warnings {
+        web_sys::console::warn_1(&format!("Specialist settings: {warning}").into());
+    }
+    Ok((manifest, config, lms))
 }
 
 /// config.json beside index.html: none means defaults; a broken one stops the app with its
@@ -63,6 +73,8 @@ pub fn App() -> impl IntoView {
     let route = location::hash_route();
     location::take_over_scroll_restoration();
     let manifest = LocalResource::new(load_manifest);
+    let partner = PartnerBrand(RwSignal::new(None));
+    provide_context(partner);
 
     view! {
         <a class="skip-link" href="#main" on:click=|event| { event.prevent_default(); location::focus_element("main"); }>
@@ -70,6 +82,13 @@ pub fn App() -> impl IntoView {
         </a>
         <header class="site-header">
             <a class="brand" href=Route::Home.href()>"Specialist"</a>
+            {move || partner.0.get().filter(|brand| !brand.name.is_empty()).map(|brand| view! {
+                <span class="header-partner" data-testid="header-partner">
+                    <span class="visually-hidden">"with "</span>
+                    {(!brand.logo_url.is_empty()).then(|| view! { <img src=brand.logo_url.clone() alt="" height="24"/> })}
+                    {brand.name.clone()}
+                </span>
+            })}
             <nav aria-label="Site">
                 <a href=Route::Search { query: String::new() }.href()>"Search"</a>
                 <a href=Route::Certificate.href()>"Certificate"</a>
@@ -101,14 +120,7 @@ fn CoursePlayer(
     /// The current route, from the address bar.
     route: ReadSignal<Route>,
 ) -> impl IntoView {
-    // A partner's brand colour tints the browser's and the installed app's title bar.
-    if let Some(colour) = config
-        .co_brand
-        .as_ref()
-        .and_then(specialist_core::config::CoBrand::theme_colour)
-    {
-        location::set_theme_colour(&colour);
-    }
+    apply_branding(&config);
     // An LMS's saved state is restored into this device's storage before it is loaded.
     let outbox = Outbox::start();
     let lms = LmsSession::start(&manifest, lms, outbox);
@@ -183,6 +195,42 @@ fn CoursePlayer(
     };
     view! { <AppStatus route/> <StorageNotice/> {page} }
 }
+
+/// Shows the partner's name and logo in the header and uses its accent colour, made
+/// readable or refused with a console warning; warns of a locale this build lacks.
+fn apply_branding(config: &Config) {
+    use specialist_core::config::Accent;
+    let warn =
+        |text: String| web_sys::console::warn_1(&format!("Specialist settings: {text}").into());
+    if let Some(brand) = &config.co_brand {
+        expect_context::<PartnerBrand>().0.set(Some(brand.clone()));
+        match brand.accent() {
+            Some(Accent::AsGiven(colour)) => location::set_partner_accent(&colour),
+            Some(Accent::Darkened { given, used }) => {
+                warn(format!(
+                    "accent colour {given} is too light for white text (contrast under 4.5:1); using {used}"
+                ));
+                location::set_partner_accent(&used);
+            }
+            Some(Accent::Refused(given)) => {
+                warn(format!(
+                    "accent colour {given:?} is not a #rrggbb colour; ignored"
+                ));
+            }
+            None => {}
+        }
+    }
+    if !config.locale.is_empty() && !config.locale.to_ascii_lowercase().starts_with("en") {
+        warn(format!(
+            "locale {:?} is not available yet; the interface is in English",
+            config.locale
+        ));
+    }
+}
+
+/// The partner's brand for the header, once config.json (and its overrides) are read.
+#[derive(Clone, Copy)]
+pub struct PartnerBrand(pub RwSignal<Option<specialist_core::config::CoBrand>>);
 
 /// Counts time on task while a lesson is open: only while the page is visible and the
 /// learner has interacted in the last five minutes; credited every 15 seconds and on leaving.

@@ -111,12 +111,24 @@ pub fn decode(text: &str) -> String {
     String::from_utf8_lossy(&decoded).into_owned()
 }
 
+/// Every `name=value` of a `a=1&b=2` query string (a leading `?` is skipped), decoded.
+pub fn query_pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(key), decode(value))
+        })
+        .collect()
+}
+
 /// The value of `name` in a `a=1&b=2` query string.
 fn parameter(query: &str, name: &str) -> Option<String> {
-    query.split('&').find_map(|pair| {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        (key == name).then(|| decode(value))
-    })
+    query_pairs(query)
+        .into_iter()
+        .find_map(|(key, value)| (key == name).then_some(value))
 }
 
 impl Route {

@@ -1,5 +1,7 @@
 //! `config.json`, the one file beside index.html that an admin edits: where certificates
-//! go, and the partner's co-branding. Every field is optional; a missing file means defaults.
+//! go, the partner's co-branding, the locale and a default accommodation. Every field is
+//! optional; a missing file means defaults. URL parameters and then the LMS's launch data
+//! override it, both written `name=value&name=value` (see [`Config::apply_overrides`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -11,8 +13,13 @@ pub struct Config {
     /// to `<backend_url>api/v1/certificates` and verified at `<backend_url>verify/<id>`.
     /// Empty: the server that serves the app (the reference server serves both).
     pub backend_url: String,
-    /// The partner's brand, shown beside ours on the certificate, when set.
+    /// The partner's brand, shown beside ours in the header and on the certificate.
     pub co_brand: Option<CoBrand>,
+    /// The interface language (BCP 47); empty for the course's. Only English exists yet.
+    pub locale: String,
+    /// Extra exam time for everyone launched with this configuration, in percent of the
+    /// limit (100–400); `None` for none.
+    pub accommodation_percent: Option<u32>,
 }
 
 /// A partner's co-branding.
@@ -23,23 +30,142 @@ pub struct CoBrand {
     pub name: String,
     /// The partner's logo, a URL relative to index.html or absolute; empty for none.
     pub logo_url: String,
-    /// The partner's brand colour as `#rrggbb`, used for the browser's and the installed
-    /// app's title bar; empty for ours.
-    pub theme_colour: String,
+    /// The partner's accent colour as `#rrggbb`: buttons, links and the browser's and
+    /// installed app's title bar. Empty for ours.
+    pub accent_colour: String,
+}
+
+/// An accent colour as it will be used, and what had to be done to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Accent {
+    /// Readable as given.
+    AsGiven(String),
+    /// Too light for white text and links on white: darkened until it reaches 4.5:1.
+    Darkened {
+        /// The colour configured.
+        given: String,
+        /// The colour used.
+        used: String,
+    },
+    /// Not a `#rrggbb` colour: refused, ours is used.
+    Refused(String),
+}
+
+/// The contrast WCAG 2 requires for normal text.
+const READABLE_CONTRAST: f64 = 4.5;
+
+fn parse_hex(colour: &str) -> Option<[u8; 3]> {
+    let digits = colour.trim().strip_prefix('#')?;
+    if digits.len() != 6 || !digits.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+        return None;
+    }
+    let channel = |index: usize| u8::from_str_radix(&digits[index..index + 2], 16).ok();
+    Some([channel(0)?, channel(2)?, channel(4)?])
+}
+
+fn hex([red, green, blue]: [u8; 3]) -> String {
+    format!("#{red:02x}{green:02x}{blue:02x}")
+}
+
+/// WCAG 2 relative luminance.
+fn luminance(colour: [u8; 3]) -> f64 {
+    let linear = |channel: u8| {
+        let value = f64::from(channel) / 255.0;
+        if value <= 0.039_28 {
+            value / 12.92
+        } else {
+            ((value + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * linear(colour[0]) + 0.7152 * linear(colour[1]) + 0.0722 * linear(colour[2])
+}
+
+/// The WCAG 2 contrast ratio of a colour against white.
+pub fn contrast_with_white(colour: [u8; 3]) -> f64 {
+    1.05 / (luminance(colour) + 0.05)
 }
 
 impl CoBrand {
-    /// The theme colour when it is a valid `#rrggbb` (lower-cased), else `None`: a colour
-    /// the browser would not understand is never handed to it.
-    pub fn theme_colour(&self) -> Option<String> {
-        let colour = self.theme_colour.trim();
-        let digits = colour.strip_prefix('#')?;
-        (digits.len() == 6 && digits.bytes().all(|byte| byte.is_ascii_hexdigit()))
-            .then(|| colour.to_ascii_lowercase())
+    /// The accent colour to use: as given when white text on it (and it as link text on
+    /// white) reaches 4.5:1, else darkened in small steps until it does; `None` when none
+    /// is configured.
+    pub fn accent(&self) -> Option<Accent> {
+        let given = self.accent_colour.trim();
+        if given.is_empty() {
+            return None;
+        }
+        let Some(mut colour) = parse_hex(given) else {
+            return Some(Accent::Refused(given.to_string()));
+        };
+        let original = colour;
+        while contrast_with_white(colour) < READABLE_CONTRAST {
+            colour = colour.map(|channel| (u16::from(channel) * 95 / 100) as u8);
+        }
+        Some(if colour == original {
+            Accent::AsGiven(hex(colour))
+        } else {
+            Accent::Darkened {
+                given: hex(original),
+                used: hex(colour),
+            }
+        })
+    }
+}
+
+impl Accent {
+    /// The colour to use, when there is one.
+    pub fn colour(&self) -> Option<&str> {
+        match self {
+            Self::AsGiven(colour) | Self::Darkened { used: colour, .. } => Some(colour),
+            Self::Refused(_) => None,
+        }
     }
 }
 
 impl Config {
+    /// Applies overrides written `name=value&name=value` (percent-encoded), as URL
+    /// parameters and LMS launch data carry them: `backend_url`, `partner` (the co-brand's
+    /// name), `partner_logo`, `accent` (`#rrggbb`), `locale`, `accommodation` (100–400).
+    /// Other names are ignored (a launch link has parameters of its own); a value that
+    /// cannot be used is skipped and named in the returned warnings.
+    pub fn apply_overrides(&mut self, pairs: &[(String, String)]) -> Vec<String> {
+        let mut warnings = Vec::new();
+        for (name, value) in pairs {
+            let brand = || CoBrand::default();
+            match name.as_str() {
+                "backend_url" => self.backend_url.clone_from(value),
+                "partner" => self
+                    .co_brand
+                    .get_or_insert_with(brand)
+                    .name
+                    .clone_from(value),
+                "partner_logo" => self
+                    .co_brand
+                    .get_or_insert_with(brand)
+                    .logo_url
+                    .clone_from(value),
+                "accent" => self
+                    .co_brand
+                    .get_or_insert_with(brand)
+                    .accent_colour
+                    .clone_from(value),
+                "locale" => self.locale.clone_from(value),
+                "accommodation" => match value.parse::<u32>() {
+                    Ok(percent)
+                        if crate::exam::attempt::ACCOMMODATION_RANGE_PERCENT.contains(&percent) =>
+                    {
+                        self.accommodation_percent = Some(percent);
+                    }
+                    _ => warnings.push(format!(
+                        "accommodation {value:?} is not a percentage from 100 to 400; ignored"
+                    )),
+                },
+                _ => {}
+            }
+        }
+        warnings
+    }
+
     /// The backend base with exactly one trailing slash (empty stays empty).
     pub fn backend_base(&self) -> String {
         let trimmed = self.backend_url.trim().trim_end_matches('/');
@@ -85,18 +211,64 @@ mod tests {
     }
 
     #[test]
-    fn only_a_six_digit_hex_theme_colour_is_used() {
+    fn accents_too_light_are_darkened_to_readable_and_invalid_ones_refused() {
         let brand = |colour: &str| CoBrand {
-            theme_colour: colour.into(),
+            accent_colour: colour.into(),
             ..CoBrand::default()
         };
         assert_eq!(
-            brand(" #0A5C9E ").theme_colour().as_deref(),
-            Some("#0a5c9e")
+            brand(" #0A5C9E ").accent(),
+            Some(Accent::AsGiven("#0a5c9e".into()))
         );
-        for refused in ["", "0a5c9e", "#0a5c9", "#0a5c9g", "red", "#0a5c9e; x"] {
-            assert_eq!(brand(refused).theme_colour(), None, "{refused:?}");
+        assert_eq!(brand("").accent(), None);
+        let Some(Accent::Darkened { given, used }) = brand("#ffee00").accent() else {
+            panic!("yellow is too light for white text");
+        };
+        assert_eq!(given, "#ffee00");
+        let used = parse_hex(&used).unwrap();
+        assert!(contrast_with_white(used) >= 4.5);
+        assert!(
+            contrast_with_white(used) < 5.0,
+            "darkened no further than needed"
+        );
+        assert!(used[0] > used[2], "still a yellow-brown, not black");
+        for refused in ["0a5c9e", "#0a5c9", "#0a5c9g", "red", "#0a5c9e; x"] {
+            assert_eq!(
+                brand(refused).accent(),
+                Some(Accent::Refused(refused.into())),
+                "{refused:?}"
+            );
         }
+        assert!((contrast_with_white([0, 0, 0]) - 21.0).abs() < 0.01);
+    }
+
+    #[test]
+    fn url_and_launch_overrides_apply_in_order_and_bad_values_are_named() {
+        let mut config: Config =
+            serde_json::from_str(r#"{"co_brand":{"name":"Acme","logo_url":"acme.svg"}}"#).unwrap();
+        let pairs = |text: &str| -> Vec<(String, String)> {
+            text.split('&')
+                .map(|pair| {
+                    let (name, value) = pair.split_once('=').unwrap();
+                    (name.to_string(), value.to_string())
+                })
+                .collect()
+        };
+        assert!(
+            config
+                .apply_overrides(&pairs(
+                    "partner=Contoso&accent=#123456&endpoint=x&accommodation=150"
+                ))
+                .is_empty()
+        );
+        let warnings = config.apply_overrides(&pairs("partner=Fabrikam&accommodation=900"));
+        let brand = config.co_brand.as_ref().unwrap();
+        assert_eq!(brand.name, "Fabrikam", "the later source wins");
+        assert_eq!(brand.logo_url, "acme.svg", "what no source overrides stays");
+        assert_eq!(brand.accent_colour, "#123456");
+        assert_eq!(config.accommodation_percent, Some(150));
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains("\"900\""), "{warnings:?}");
     }
 
     #[test]

@@ -73,6 +73,7 @@ export async function launch() {
     masteryScore: data.masteryScore === undefined || data.masteryScore === null ? "" : String(data.masteryScore),
     moveOn: data.moveOn || "",
     returnUrl: data.returnURL || "",
+    launchParameters: typeof data.launchParameters === "string" ? data.launchParameters : "",
     language: preferences.languagePreference || "",
   };
 }

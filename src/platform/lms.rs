@@ -60,6 +60,9 @@ pub struct Launch {
     pub suspend_data: String,
     /// Browse or review: the learner looks, nothing is recorded.
     pub read_only: bool,
+    /// Settings the LMS passes, `name=value&…` (SCORM `cmi.launch_data`, cmi5
+    /// `launchParameters`): they override config.json and the URL.
+    pub launch_data: String,
 }
 
 /// What the app reports: status and score, where the learner is, and the saved state.
@@ -233,6 +236,7 @@ impl Lms for Scorm {
             learner_name: get_value(self.name("cmi.core.student_name", "cmi.learner_name")),
             suspend_data: get_value("cmi.suspend_data"),
             read_only: mode == "browse" || mode == "review",
+            launch_data: get_value("cmi.launch_data"),
         }
     }
 
@@ -308,6 +312,7 @@ struct Cmi5Launch {
     launch_mode: String,
     mastery_score: String,
     return_url: String,
+    launch_parameters: String,
 }
 
 /// The cmi5 adapter: statements decided by core, built on the LMS's context template, and
@@ -428,6 +433,7 @@ impl Lms for Cmi5 {
             learner_name: self.launch.learner_name.clone(),
             suspend_data: String::new(),
             read_only: self.mode != LaunchMode::Normal,
+            launch_data: self.launch.launch_parameters.clone(),
         }
     }
 

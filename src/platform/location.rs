@@ -47,16 +47,24 @@ pub fn set_document_title(title: &str) {
     }
 }
 
-/// Sets the colour the browser (and the installed app's window) gives its title bar.
-pub fn set_theme_colour(colour: &str) {
-    let meta = web_sys::window()
-        .and_then(|window| window.document())
-        .and_then(|document| {
-            document
-                .query_selector("meta[name=\"theme-color\"]")
-                .ok()
-                .flatten()
-        });
+/// Uses a partner's accent colour: for buttons and links (light scheme; the dark scheme
+/// keeps its own, readable there) and for the browser's and installed app's title bar.
+pub fn set_partner_accent(colour: &str) {
+    use wasm_bindgen::JsCast;
+    let document = web_sys::window().and_then(|window| window.document());
+    if let Some(root) = document
+        .as_ref()
+        .and_then(|document| document.document_element())
+        .and_then(|root| root.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = root.style().set_property("--partner-accent", colour);
+    }
+    let meta = document.and_then(|document| {
+        document
+            .query_selector("meta[name=\"theme-color\"]")
+            .ok()
+            .flatten()
+    });
     if let Some(meta) = meta {
         let _ = meta.set_attribute("content", colour);
     }
@@ -117,20 +125,11 @@ pub fn focus_without_scrolling(id: &str) {
 }
 
 /// The accommodation multiplier (percent of the time limit) from the launch link's
-/// `?accommodation=150`; 100 when absent or outside the allowed range.
-pub fn accommodation_percent() -> u32 {
-    let search = web_sys::window()
+/// The page address's query string (`?a=1&b=2`), the launch link's parameters.
+pub fn search() -> String {
+    web_sys::window()
         .and_then(|window| window.location().search().ok())
-        .unwrap_or_default();
-    search
-        .trim_start_matches('?')
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("accommodation="))
-        .and_then(|value| value.parse::<u32>().ok())
-        .filter(|percent| {
-            specialist_core::exam::attempt::ACCOMMODATION_RANGE_PERCENT.contains(percent)
-        })
-        .unwrap_or(100)
+        .unwrap_or_default()
 }
 
 /// Formats wall-clock milliseconds as the learner's local date and time.

@@ -10,9 +10,7 @@ use specialist_core::exam::display::{clock_text, percent_text};
 use specialist_core::exam::published::PublishedExam;
 
 use super::ExamLoader;
-use crate::platform::location::{
-    accommodation_percent, local_date_time, navigate, set_document_title,
-};
+use crate::platform::location::{local_date_time, navigate, set_document_title};
 use crate::platform::{storage, time};
 use crate::route::Route;
 use crate::state::{Course, Learner};
@@ -52,7 +50,9 @@ fn ExamOverview(
             ticker.clear();
         }
     });
-    let accommodation = accommodation_percent();
+    let accommodation = crate::state::Settings::use_context()
+        .0
+        .with_value(|config| config.accommodation_percent.unwrap_or(100));
     let limit = accommodated_limit_milliseconds(exam.time_limit_minutes, accommodation);
     let exam = StoredValue::new(exam);
     let start_error = RwSignal::new(None::<String>);

@@ -69,6 +69,7 @@ class Lms {
             moveOn: 'CompletedAndPassed',
             masteryScore: 0.7,
             returnURL: `${this.url}returned`,
+            launchParameters: 'partner=Tailspin%20Academy',
           });
           return;
         }
@@ -150,6 +151,8 @@ test('a Normal cmi5 launch sends initialized, completed, passed and terminated, 
       const launch = lms.launchUrl(server.url);
       await page.goto(launch);
       await expect(page.getByTestId('lms-exit')).toBeVisible();
+      // launchParameters carry settings that override config.json.
+      await expect(page.getByTestId('header-partner')).toHaveText(/Tailspin Academy/);
       await completeCourse(page, launch);
       await expect.poll(() => lms.verbs(), { timeout: 15_000 }).toEqual(['initialized', 'completed', 'passed']);
       await page.getByRole('button', { name: 'Return to the learning platform' }).click();

@@ -85,3 +85,25 @@ test.describe('without a service worker', () => {
     await expect(page.getByRole('alert')).toContainText('has format 99, but this app reads format 1');
   });
 });
+
+test('a partner named in the launch link shows in the header, and an unreadable accent is darkened with a warning', async ({ page }) => {
+  const warnings: string[] = [];
+  page.on('console', (message) => { if (message.type() === 'warning') warnings.push(message.text()); });
+  await page.goto(`${rootUrl()}?partner=Contoso%20Partners&accent=%23ffee00&locale=de`);
+  await expect(page.getByTestId('header-partner')).toHaveText(/Contoso Partners/);
+  const accent = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--partner-accent').trim());
+  expect(accent).toMatch(/^#[0-9a-f]{6}$/);
+  expect(accent).not.toBe('#ffee00');
+  const contrast = await page.evaluate((colour) => {
+    const channel = (index: number) => {
+      const value = parseInt(colour.slice(1 + index * 2, 3 + index * 2), 16) / 255;
+      return value <= 0.03928 ? value / 12.92 : ((value + 0.055) / 1.055) ** 2.4;
+    };
+    const luminance = 0.2126 * channel(0) + 0.7152 * channel(1) + 0.0722 * channel(2);
+    return 1.05 / (luminance + 0.05);
+  }, accent);
+  expect(contrast).toBeGreaterThanOrEqual(4.5);
+  await expect(page.locator('meta[name="theme-color"]')).toHaveAttribute('content', accent);
+  expect(warnings.some((warning) => warning.includes('accent colour #ffee00 is too light'))).toBe(true);
+  expect(warnings.some((warning) => warning.includes('locale "de" is not available yet'))).toBe(true);
+});

@@ -128,7 +128,10 @@ for (const edition of ['12', '2004'] as const) {
         const response = await route.fetch();
         await route.fulfill({ response, headers: { ...response.headers(), 'permissions-policy': 'unload=()' } });
       });
+      // The LMS passes settings in its launch data; they override config.json.
+      await page.addInitScript(() => { (window as unknown as { savedCmi: unknown }).savedCmi = { launch_data: 'partner=Fabrikam%20Learning' }; });
       const course = await launch(page, server, edition);
+      await expect(page.frameLocator('#course').getByTestId('header-partner')).toHaveText(/Fabrikam Learning/);
       expect(await course.evaluate(() => (document as unknown as { featurePolicy: { allowsFeature: (name: string) => boolean } }).featurePolicy.allowsFeature('unload')), 'unload is blocked').toBe(false);
       await completeCourse(course, `${server.url}index.html`);
       await close(page);
