@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use specialist_core::config::Config;
+use specialist_core::config::{Config, OverrideSource};
 use specialist_core::manifest::{CourseManifest, MANIFEST_PATH};
 use specialist_core::progress::{ProgressEvent, continue_lesson};
 use specialist_core::time_on_task::TimeOnTask;
@@ -43,10 +43,16 @@ async fn load_manifest() -> Result<(CourseManifest, Config, Option<Rc<dyn Lms>>)
     let mut config = load_config().await?;
     let lms = platform::lms::connect().await;
     // config.json, then the launch link's parameters, then what the LMS passes.
-    let mut warnings = config.apply_overrides(&crate::route::query_pairs(&location::search()));
+    let mut warnings = config.check();
+    warnings.extend(config.apply_overrides(
+        &crate::route::query_pairs(&location::search()),
+        OverrideSource::LaunchLink,
+    ));
     if let Some(lms) = &lms {
-        warnings
-            .extend(config.apply_overrides(&crate::route::query_pairs(&lms.launch().launch_data)));
+        warnings.extend(config.apply_overrides(
+            &crate::route::query_pairs(&lms.launch().launch_data),
+            OverrideSource::LaunchData,
+        ));
     }
     for warning in warnings {
         web_sys::console::warn_1(&format!("Specialist settings: {warning}").into());

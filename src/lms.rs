@@ -14,8 +14,9 @@ use specialist_core::certificate::Learner as Profile;
 use specialist_core::exam::attempt::ExamRecord;
 use specialist_core::exam::published::PublishedExam;
 use specialist_core::lms::{CommitPolicy, LmsReport, Trigger, display_name, interactions, report};
+
 use specialist_core::manifest::{COURSE_FOLDER, CourseManifest};
-use specialist_core::suspend_data::{Snapshot, course_hash, decode, encode};
+use specialist_core::suspend_data::{Snapshot, decode, encode, structure_hash};
 
 use crate::outbox::Outbox;
 use crate::platform::lms::{Lms, LmsState};
@@ -32,6 +33,11 @@ struct Session {
     last_report: Option<LmsReport>,
     /// Attempts whose answers were written as interactions in this session.
     reported_attempts: BTreeSet<(String, u32)>,
+    /// What the LMS held at launch: its attempts keep counting even when this device
+    /// never saw them.
+    lms_snapshot: Option<Snapshot>,
+    /// The LMS's saved state could not be read: it is never overwritten in this session.
+    keep_lms_state: bool,
 }
 
 /// The LMS session, when the app was launched by one.
@@ -40,6 +46,8 @@ pub struct LmsSession {
     session: StoredValue<Option<Session>, LocalStorage>,
     /// Launched in browse or review mode: nothing is recorded.
     pub read_only: bool,
+    /// The LMS session ended already (a cmi5 page reloaded after terminating).
+    pub ended: bool,
 }
 
 impl LmsSession {
@@ -55,27 +63,36 @@ impl LmsSession {
             return Self {
                 session: StoredValue::new_local(None),
                 read_only: false,
+                ended: false,
             };
         };
         let launch = lms.launch();
+        let mut lms_snapshot = None;
+        let mut keep_lms_state = false;
         if !launch.suspend_data.is_empty() {
-            match decode(&launch.suspend_data, course_hash(manifest)) {
+            match decode(&launch.suspend_data, structure_hash(manifest)) {
                 Ok(snapshot) => {
                     let device = storage::load(&manifest.id).progress;
                     let restored = snapshot.restore_progress(manifest, &device);
                     if let Err(error) = storage::save(&restored) {
                         web_sys::console::warn_1(
-                            &format!("Specialist: the LMS's progress could not be saved here: {error}")
-                                .into(),
+                            &format!(
+                                "Specialist: the LMS's progress could not be saved here: {error}"
+                            )
+                            .into(),
                         );
                     }
+                    lms_snapshot = Some(snapshot);
                 }
-                Err(error) => web_sys::console::warn_1(
-                    &format!(
-                        "Specialist: the LMS's saved state could not be read ({error}); continuing with this device's"
-                    )
-                    .into(),
-                ),
+                Err(error) => {
+                    keep_lms_state = true;
+                    web_sys::console::warn_1(
+                        &format!(
+                            "Specialist: the LMS's saved state could not be read ({error}); continuing with this device's, and leaving the LMS's as it is"
+                        )
+                        .into(),
+                    );
+                }
             }
         }
         if storage::load_profile().is_none() && !launch.learner_name.trim().is_empty() {
@@ -96,8 +113,11 @@ impl LmsSession {
                 started_wall: time::wall_milliseconds(),
                 last_report: None,
                 reported_attempts: BTreeSet::new(),
+                lms_snapshot,
+                keep_lms_state,
             })),
             read_only: launch.read_only,
+            ended: launch.ended,
         };
         session.send_records(false);
         session
@@ -131,7 +151,19 @@ impl LmsSession {
             return;
         }
         if leaving {
-            records.iter().for_each(vault::send_on_exit);
+            // One ordered batch: what is still queued, then these (an LRS takes an array).
+            let mut batch: Vec<_> = outbox.entries.with_untracked(|entries| {
+                entries
+                    .iter()
+                    .filter(|entry| {
+                        entry.kind == specialist_core::outbox::XAPI_STATEMENT
+                            && entry.state == specialist_core::outbox::DeliveryState::Queued
+                    })
+                    .cloned()
+                    .collect()
+            });
+            batch.extend(records.iter().cloned());
+            vault::send_statements_on_exit(&batch);
         }
         leptos::task::spawn_local(async move {
             for record in records {
@@ -259,37 +291,48 @@ impl LmsSession {
         course.0.with_value(|manifest| {
             let records = exam_records(manifest);
             let progress = learner.progress.get_untracked();
-            let limit = self.session.with_value(|session| {
-                session
-                    .as_ref()
-                    .and_then(|session| session.lms.suspend_data_limit())
+            let (limit, keep_lms_state) = self.session.with_value(|session| {
+                session.as_ref().map_or((None, true), |session| {
+                    (session.lms.suspend_data_limit(), session.keep_lms_state)
+                })
             });
-            let snapshot = Snapshot::capture(manifest, &progress, &records);
-            let suspend_data = match limit.map(|limit| (limit, encode(&snapshot, limit))) {
-                None => String::new(),
-                Some((limit, Ok(encoded))) => {
-                    if !encoded.dropped.is_empty() {
-                        web_sys::console::info_1(
-                            &format!(
-                                "Specialist: to fit the LMS's {limit} characters, left out: {}",
-                                encoded.dropped.join("; ")
-                            )
-                            .into(),
-                        );
+            let mut snapshot = Snapshot::capture(manifest, &progress, &records);
+            self.session.with_value(|session| {
+                if let Some(kept) = session
+                    .as_ref()
+                    .and_then(|session| session.lms_snapshot.as_ref())
+                {
+                    snapshot.keep_attempts_from(kept);
+                }
+            });
+            let suspend_data = match limit.filter(|_| !keep_lms_state) {
+                None => None,
+                Some(limit) => match encode(&snapshot, limit) {
+                    Ok(encoded) => {
+                        if !encoded.dropped.is_empty() {
+                            web_sys::console::info_1(
+                                &format!(
+                                    "Specialist: to fit the LMS's {limit} characters, left out: {}",
+                                    encoded.dropped.join("; ")
+                                )
+                                .into(),
+                            );
+                        }
+                        Some(encoded.text)
                     }
-                    encoded.text
-                }
-                Some((_, Err(error))) => {
-                    web_sys::console::warn_1(&format!("Specialist: {error}").into());
-                    String::new()
-                }
+                    Err(error) => {
+                        // The LMS keeps its last good copy rather than an empty one.
+                        web_sys::console::warn_1(&format!("Specialist: {error}").into());
+                        None
+                    }
+                },
             };
             let location = match route.get_untracked() {
                 Route::Lesson { id, .. } => id,
                 _ => progress.last_lesson.clone().unwrap_or_default(),
             };
             LmsState {
-                report: report(manifest, &progress, &records),
+                report: report(manifest, &progress, &snapshot.outcomes(manifest)),
                 location,
                 suspend_data,
             }

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use leptos::prelude::*;
-use specialist_core::outbox::OutboxEntry;
+use specialist_core::outbox::{DeliveryState, OutboxEntry, XAPI_STATEMENT};
 use wasm_bindgen::prelude::*;
 
 use crate::platform::{time, vault};
@@ -54,10 +54,13 @@ impl Outbox {
         // queued to the browser with keepalive. The server's idempotency makes a later
         // second send of the same certificate harmless.
         let page_hide = Closure::<dyn Fn()>::new(move || {
+            // LMS statements go as one ordered batch from the LMS session's own handler.
             outbox.entries.with_untracked(|entries| {
                 entries
                     .iter()
-                    .filter(|entry| entry.state == specialist_core::outbox::DeliveryState::Queued)
+                    .filter(|entry| {
+                        entry.state == DeliveryState::Queued && entry.kind != XAPI_STATEMENT
+                    })
                     .for_each(vault::send_on_exit);
             });
         });
@@ -83,10 +86,7 @@ impl Outbox {
         self.entries.with(|entries| {
             entries
                 .iter()
-                .filter(|entry| {
-                    entry.kind == kind
-                        && entry.state == specialist_core::outbox::DeliveryState::Queued
-                })
+                .filter(|entry| entry.kind == kind && entry.state == DeliveryState::Queued)
                 .count()
         })
     }
@@ -149,18 +149,32 @@ impl Outbox {
         self.loaded.set(true);
         let due: Vec<OutboxEntry> = self.entries.with_untracked(|entries| {
             let now = time::wall_milliseconds();
+            // An LRS must get statements in order: none passes one still waiting for a retry.
+            let mut statements_waiting = false;
             entries
                 .iter()
-                .filter(|entry| entry.is_due(now))
+                .filter(|entry| {
+                    let statement = entry.kind == XAPI_STATEMENT;
+                    let queued = entry.state == DeliveryState::Queued;
+                    let send = entry.is_due(now) && !(statement && statements_waiting);
+                    statements_waiting |= statement && queued && !send;
+                    send
+                })
                 .cloned()
                 .collect()
         });
+        let mut statement_failed = false;
         for mut entry in due {
+            if entry.kind == XAPI_STATEMENT && statement_failed {
+                continue;
+            }
             self.sending.update(|sending| {
                 sending.insert(entry.id.clone());
             });
             let outcome = vault::send(&entry).await;
             entry.record(outcome, time::wall_milliseconds(), jitter_permille());
+            statement_failed |=
+                entry.kind == XAPI_STATEMENT && entry.state != DeliveryState::Verified;
             // The new state is saved before it is shown. If saving fails, the page keeps
             // showing the stored state, and the entry, still queued in storage, is sent
             // again later (the server answers the same credential with 200).
@@ -168,7 +182,7 @@ impl Outbox {
             self.sending.update(|sending| {
                 sending.remove(&entry.id);
             });
-            if saved.is_ok() && entry.state == specialist_core::outbox::DeliveryState::Verified {
+            if saved.is_ok() && entry.state == DeliveryState::Verified {
                 keep_issuer_profile(entry.response.as_deref());
             }
             match saved {
@@ -192,7 +206,7 @@ impl Outbox {
         let next = self.entries.with_untracked(|entries| {
             entries
                 .iter()
-                .filter(|entry| entry.state == specialist_core::outbox::DeliveryState::Queued)
+                .filter(|entry| entry.state == DeliveryState::Queued)
                 .map(|entry| entry.next_attempt_wall)
                 .min()
         });

@@ -169,6 +169,16 @@ impl ProgressExport {
                 ));
             }
         }
+        if let Some(entry) = self
+            .outbox
+            .iter()
+            .find(|entry| entry.kind != crate::outbox::CERTIFICATE)
+        {
+            return refuse(format!(
+                "its outbox holds {:?}, which is not a certificate",
+                entry.id
+            ));
+        }
         let mut entries = BTreeSet::new();
         if let Some(entry) = self
             .outbox

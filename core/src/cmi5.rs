@@ -100,6 +100,12 @@ impl Verb {
         }
     }
 
+    /// Whether the statement carries the LMS's masteryScore in its context (cmi5 requires
+    /// it on passed and failed when the LMS set one).
+    pub fn carries_mastery_score(&self) -> bool {
+        matches!(self, Self::Passed { .. } | Self::Failed { .. })
+    }
+
     /// The statement's result as JSON members (without braces), given the session's
     /// duration so far (ISO 8601); empty for initialized.
     pub fn result_members(&self, duration: &str) -> String {

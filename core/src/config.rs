@@ -35,6 +35,15 @@ pub struct CoBrand {
     pub accent_colour: String,
 }
 
+/// Where overrides of config.json come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverrideSource {
+    /// The launch link's URL parameters: anyone can make one.
+    LaunchLink,
+    /// What the LMS passes (SCORM `cmi.launch_data`, cmi5 `launchParameters`): the admin's.
+    LaunchData,
+}
+
 /// An accent colour as it will be used, and what had to be done to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Accent {
@@ -123,16 +132,40 @@ impl Accent {
 }
 
 impl Config {
+    /// Checks what config.json said: an accommodation outside 100–400 is dropped (the server
+    /// would refuse every certificate made with it); returns a warning for each problem.
+    pub fn check(&mut self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if let Some(percent) = self.accommodation_percent
+            && !crate::exam::attempt::ACCOMMODATION_RANGE_PERCENT.contains(&percent)
+        {
+            warnings.push(format!(
+                "accommodation_percent {percent} is not from 100 to 400; ignored"
+            ));
+            self.accommodation_percent = None;
+        }
+        warnings
+    }
+
     /// Applies overrides written `name=value&name=value` (percent-encoded), as URL
-    /// parameters and LMS launch data carry them: `backend_url`, `partner` (the co-brand's
-    /// name), `partner_logo`, `accent` (`#rrggbb`), `locale`, `accommodation` (100–400).
-    /// Other names are ignored (a launch link has parameters of its own); a value that
-    /// cannot be used is skipped and named in the returned warnings.
-    pub fn apply_overrides(&mut self, pairs: &[(String, String)]) -> Vec<String> {
+    /// parameters and LMS launch data carry them: `backend_url` (launch data only),
+    /// `partner` (the co-brand's name), `partner_logo`, `accent` (`#rrggbb`), `locale`,
+    /// `accommodation` (100–400). Other names are ignored (a launch link has parameters of
+    /// its own); a value that cannot be used is skipped and named in the returned warnings.
+    pub fn apply_overrides(
+        &mut self,
+        pairs: &[(String, String)],
+        source: OverrideSource,
+    ) -> Vec<String> {
         let mut warnings = Vec::new();
         for (name, value) in pairs {
             let brand = || CoBrand::default();
             match name.as_str() {
+                // A link anyone can craft must not send signed certificates (names, emails,
+                // transcripts) to a host of its choosing.
+                "backend_url" if source == OverrideSource::LaunchLink => warnings.push(
+                    "backend_url cannot be set by a launch link; set it in config.json or the LMS's launch data".into(),
+                ),
                 "backend_url" => self.backend_url.clone_from(value),
                 "partner" => self
                     .co_brand
@@ -256,12 +289,26 @@ mod tests {
         };
         assert!(
             config
-                .apply_overrides(&pairs(
-                    "partner=Contoso&accent=#123456&endpoint=x&accommodation=150"
-                ))
+                .apply_overrides(
+                    &pairs("partner=Contoso&accent=#123456&endpoint=x&accommodation=150"),
+                    OverrideSource::LaunchLink
+                )
                 .is_empty()
         );
-        let warnings = config.apply_overrides(&pairs("partner=Fabrikam&accommodation=900"));
+        let link = config.apply_overrides(
+            &pairs("backend_url=https://elsewhere.example/"),
+            OverrideSource::LaunchLink,
+        );
+        assert_eq!(
+            config.backend_url, "",
+            "a link cannot redirect certificates"
+        );
+        assert!(link[0].contains("cannot be set by a launch link"));
+        let warnings = config.apply_overrides(
+            &pairs("partner=Fabrikam&accommodation=900&backend_url=https://lms.example/"),
+            OverrideSource::LaunchData,
+        );
+        assert_eq!(config.backend_url, "https://lms.example/");
         let brand = config.co_brand.as_ref().unwrap();
         assert_eq!(brand.name, "Fabrikam", "the later source wins");
         assert_eq!(brand.logo_url, "acme.svg", "what no source overrides stays");
@@ -269,6 +316,10 @@ mod tests {
         assert_eq!(config.accommodation_percent, Some(150));
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains("\"900\""), "{warnings:?}");
+        let mut out_of_range: Config =
+            serde_json::from_str(r#"{"accommodation_percent":1000}"#).unwrap();
+        assert_eq!(out_of_range.check().len(), 1);
+        assert_eq!(out_of_range.accommodation_percent, None);
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! durations, scaled scores), and the commit policy. Pure functions; the LMS adapters call
 //! them and do the talking.
 
+use std::collections::BTreeMap;
+
 use crate::exam::attempt::{Attempt, ExamRecord};
 use crate::exam::grading::Response;
 use crate::exam::published::{PublishedExam, QuestionKind};
@@ -25,19 +27,44 @@ pub enum Success {
 pub struct LmsReport {
     /// Every required lesson is complete.
     pub completed: bool,
-    /// The exams' verdict.
+    /// The exams' verdict (with no exam required, passed once the lessons are complete).
     pub success: Success,
-    /// The score, once every required exam has a submitted attempt: the lowest of their
-    /// best scores, so it reaches the mastery mark exactly when every exam is passed (the
-    /// packages set the mastery mark to the highest pass mark).
+    /// The score, once every required exam has a submitted attempt: the lowest of their best
+    /// scores, each scaled so its pass mark sits on the highest pass mark (the mastery mark
+    /// the packages declare), so it reaches the mastery mark exactly when every exam is
+    /// passed.
     pub score_basis_points: Option<u32>,
     /// Required lessons complete, in thousandths (cmi5's progress, SCORM 2004's
     /// progress_measure).
     pub progress_permille: u32,
 }
 
-/// The report for a learner's progress and exam records.
-pub fn report(manifest: &CourseManifest, progress: &Progress, records: &[ExamRecord]) -> LmsReport {
+/// Each exam's submitted attempts as (score in basis points, passed), by exam id.
+pub type Outcomes = BTreeMap<String, Vec<(u32, bool)>>;
+
+/// The submitted, counted attempts of `records`, as [`report`] takes them.
+pub fn outcomes_of(records: &[ExamRecord]) -> Outcomes {
+    let mut outcomes = Outcomes::new();
+    for record in records {
+        outcomes.entry(record.exam.clone()).or_default().extend(
+            record
+                .attempts
+                .iter()
+                .filter(|attempt| !attempt.practice)
+                .filter_map(|attempt| attempt.submission.as_ref())
+                .map(|submission| {
+                    (
+                        submission.result.score_basis_points,
+                        submission.result.passed,
+                    )
+                }),
+        );
+    }
+    outcomes
+}
+
+/// The report for a learner's progress and exam outcomes.
+pub fn report(manifest: &CourseManifest, progress: &Progress, outcomes: &Outcomes) -> LmsReport {
     let required: Vec<_> = manifest
         .lessons()
         .filter(|lesson| lesson.required)
@@ -52,37 +79,48 @@ pub fn report(manifest: &CourseManifest, progress: &Progress, records: &[ExamRec
         .unwrap_or(1000);
     let completed = !manifest.completion.all_required_lessons || complete == required.len();
 
-    let mut best_scores = Vec::new();
-    let mut success = Success::Passed;
+    // Each exam's best score is scaled so its own pass mark lands on the highest pass mark
+    // (the mastery mark the packages declare): the lowest of them then reaches the mastery
+    // mark exactly when every required exam is passed, whatever their pass marks.
+    let required_exams: Vec<_> = manifest
+        .exams
+        .iter()
+        .filter(|exam| manifest.completion.exams_passed.contains(&exam.id))
+        .collect();
+    let mastery = required_exams
+        .iter()
+        .map(|exam| exam.pass_mark_percent * 100)
+        .max()
+        .unwrap_or(0);
+    let mut scaled_scores = Vec::new();
+    let mut success = if manifest.completion.exams_passed.is_empty() && !completed {
+        Success::Unknown
+    } else {
+        Success::Passed
+    };
     for exam in &manifest.completion.exams_passed {
-        let submitted: Vec<_> = records
-            .iter()
-            .filter(|record| &record.exam == exam)
-            .flat_map(|record| &record.attempts)
-            .filter(|attempt| !attempt.practice)
-            .filter_map(|attempt| attempt.submission.as_ref())
-            .collect();
-        best_scores.push(
-            submitted
-                .iter()
-                .map(|submission| submission.result.score_basis_points)
-                .max(),
-        );
-        if submitted.iter().any(|submission| submission.result.passed) {
+        let summary = required_exams.iter().find(|summary| &summary.id == exam);
+        let outcomes = outcomes.get(exam.as_str()).map_or(&[][..], Vec::as_slice);
+        let best = outcomes.iter().map(|outcome| outcome.0).max();
+        let pass_mark = summary.map_or(mastery, |summary| summary.pass_mark_percent * 100);
+        scaled_scores.push(best.map(|best| {
+            if pass_mark == 0 {
+                best
+            } else {
+                (u64::from(best) * u64::from(mastery) / u64::from(pass_mark)).min(10_000) as u32
+            }
+        }));
+        if outcomes.iter().any(|outcome| outcome.1) {
             continue;
         }
-        let allowed = manifest
-            .exams
-            .iter()
-            .find(|summary| &summary.id == exam)
-            .map_or(u32::MAX, |summary| summary.attempts_allowed);
-        if u32::try_from(submitted.len()).unwrap_or(u32::MAX) >= allowed {
+        let allowed = summary.map_or(u32::MAX, |summary| summary.attempts_allowed);
+        if u32::try_from(outcomes.len()).unwrap_or(u32::MAX) >= allowed {
             success = Success::Failed;
         } else if success == Success::Passed {
             success = Success::Unknown;
         }
     }
-    let score_basis_points = best_scores
+    let score_basis_points = scaled_scores
         .into_iter()
         .collect::<Option<Vec<u32>>>()
         .and_then(|scores| scores.into_iter().min());
@@ -325,8 +363,10 @@ pub enum Action {
 }
 
 /// When to commit: at once on a status or score change; after other activity at most
-/// every 30 seconds; whenever the page is hidden with changes pending; a failed commit is
-/// retried at the next tick; after the session is finished, never again.
+/// every 30 seconds; whenever the page is hidden with changes pending; a failed commit
+/// stays pending and is retried at the first tick 30 seconds after the last good one, or
+/// at once on the next status or score trigger (the app raises one at each tick while the
+/// LMS has not acknowledged the current status); after the session is finished, never again.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CommitPolicy {
     last_commit: Option<u64>,
@@ -457,7 +497,7 @@ mod tests {
             planned: false,
         }];
         let mut progress = Progress::new(&manifest.id);
-        let nothing = report(&manifest, &progress, &[]);
+        let nothing = report(&manifest, &progress, &Outcomes::new());
         assert_eq!(
             (
                 nothing.scorm12_lesson_status(),
@@ -475,7 +515,11 @@ mod tests {
         }
         let mut record = ExamRecord::new(&manifest.id, "final");
         record.attempts.push(attempt_scoring(2, 1));
-        let failed_once = report(&manifest, &progress, std::slice::from_ref(&record));
+        let failed_once = report(
+            &manifest,
+            &progress,
+            &outcomes_of(std::slice::from_ref(&record)),
+        );
         assert_eq!(failed_once.progress_permille, 1000);
         assert_eq!(
             failed_once.scorm12_lesson_status(),
@@ -484,7 +528,11 @@ mod tests {
         );
         assert_eq!(failed_once.score_basis_points, Some(5_000));
         record.attempts.push(attempt_scoring(1, 2));
-        let exhausted = report(&manifest, &progress, std::slice::from_ref(&record));
+        let exhausted = report(
+            &manifest,
+            &progress,
+            &outcomes_of(std::slice::from_ref(&record)),
+        );
         assert_eq!(exhausted.scorm12_lesson_status(), "failed");
         assert_eq!(
             exhausted.score_basis_points,
@@ -492,7 +540,11 @@ mod tests {
             "the best attempt counts"
         );
         record.attempts[1] = attempt_scoring(4, 2);
-        let passed = report(&manifest, &progress, std::slice::from_ref(&record));
+        let passed = report(
+            &manifest,
+            &progress,
+            &outcomes_of(std::slice::from_ref(&record)),
+        );
         assert_eq!(
             (
                 passed.scorm12_lesson_status(),
@@ -502,6 +554,52 @@ mod tests {
             ("passed", "completed", "passed")
         );
         assert_eq!(passed.score_basis_points, Some(10_000));
+    }
+
+    #[test]
+    fn exams_with_different_pass_marks_reach_the_mastery_mark_only_when_both_pass() {
+        let mut manifest = sample();
+        manifest.completion.exams_passed = vec!["one".into(), "two".into()];
+        let exam = |id: &str, pass_mark_percent| crate::manifest::ExamSummary {
+            id: id.into(),
+            title: id.into(),
+            file: format!("exams/{id}.json"),
+            question_count: 4,
+            time_limit_minutes: 10,
+            pass_mark_percent,
+            attempts_allowed: 3,
+            planned: false,
+        };
+        manifest.exams = vec![exam("one", 70), exam("two", 80)];
+        let progress = Progress::new(&manifest.id);
+        let outcomes = |one: (u32, bool), two: (u32, bool)| {
+            Outcomes::from([
+                ("one".to_string(), vec![one]),
+                ("two".to_string(), vec![two]),
+            ])
+        };
+        // 90 on the 70 % exam, 75 on the 80 % exam: not passed, and the score says so.
+        let failing = report(
+            &manifest,
+            &progress,
+            &outcomes((9_000, true), (7_500, false)),
+        );
+        assert!(failing.score_basis_points.unwrap() < 8_000);
+        assert_eq!(failing.success, Success::Unknown);
+        let passing = report(
+            &manifest,
+            &progress,
+            &outcomes((7_000, true), (8_000, true)),
+        );
+        assert!(passing.score_basis_points.unwrap() >= 8_000);
+        assert_eq!(passing.success, Success::Passed);
+        manifest.completion.exams_passed.clear();
+        let no_exams = report(&manifest, &progress, &Outcomes::new());
+        assert_eq!(
+            no_exams.success,
+            Success::Unknown,
+            "not passed before the lessons are done"
+        );
     }
 
     #[test]

@@ -3,8 +3,9 @@
 //! ASCII that fits the standard's limit (4,096 characters in SCORM 1.2, 64,000 in 2004).
 //!
 //! The snapshot is positional: lessons, knowledge checks and exams are numbered in the
-//! manifest's order, and the first bytes of the course's content hash say which course
-//! build the numbers belong to, so a snapshot is never applied to another build.
+//! manifest's order, and a hash of that structure (course, lesson, check and exam ids, not
+//! the text) says which outline the numbers belong to: a republished course with the same
+//! outline (a typo fixed) keeps the learner's state, a reshaped one is never misread.
 //! What does not fit is dropped deliberately, least essential first (worksheet texts cut
 //! short, then only as many fields as fit in course order; then reading positions, time per
 //! lesson, flags), and every drop is reported for the log;
@@ -36,8 +37,8 @@ const MAX_PAYLOAD_BYTES: usize = 1 << 20;
 /// Everything the LMS keeps of one learner in one course.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Snapshot {
-    /// The first four bytes of the course build's content hash.
-    pub course_hash: [u8; 4],
+    /// The first four bytes of the course outline's [`structure_hash`].
+    pub structure: [u8; 4],
     /// The lesson to resume, by manifest position.
     pub last_lesson: Option<u32>,
     /// Seconds of counted time on task across the course.
@@ -148,17 +149,28 @@ impl std::fmt::Display for SuspendDataError {
 
 impl std::error::Error for SuspendDataError {}
 
-/// The first four bytes of a course build's content hash (hex in the manifest).
-pub fn course_hash(manifest: &CourseManifest) -> [u8; 4] {
-    let mut hash = [0; 4];
-    for (index, byte) in hash.iter_mut().enumerate() {
-        *byte = manifest
-            .content_hash
-            .get(index * 2..index * 2 + 2)
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-            .unwrap_or(0);
+/// The first four bytes of SHA-256 over the course's outline: its id, every lesson id with
+/// its check ids, and every exam id, in order. Positions in a snapshot mean the same thing
+/// exactly when this agrees.
+pub fn structure_hash(manifest: &CourseManifest) -> [u8; 4] {
+    let mut hasher = Sha256::new();
+    let mut add = |text: &str| {
+        hasher.update(text.as_bytes());
+        hasher.update([0]);
+    };
+    add(&manifest.id);
+    for lesson in manifest.lessons() {
+        add(&lesson.id);
+        for check in &lesson.checks {
+            add(check);
+        }
+        add("");
     }
-    hash
+    for exam in &manifest.exams {
+        add(&exam.id);
+    }
+    let digest = hasher.finalize();
+    [digest[0], digest[1], digest[2], digest[3]]
 }
 
 fn position(count: usize) -> u32 {
@@ -226,7 +238,7 @@ impl Snapshot {
             })
             .collect();
         Self {
-            course_hash: course_hash(manifest),
+            structure: structure_hash(manifest),
             last_lesson: progress.last_lesson.as_ref().and_then(|last| {
                 lessons
                     .iter()
@@ -301,6 +313,40 @@ impl Snapshot {
         });
         progress.seconds_on_task = self.seconds_on_task.max(device.seconds_on_task);
         progress
+    }
+}
+
+impl Snapshot {
+    /// Keeps the LMS's record of attempts this device does not have (taken on another
+    /// device), so they still count for status, score and attempt limits and are not
+    /// erased by the next save.
+    pub fn keep_attempts_from(&mut self, lms: &Snapshot) {
+        for (exam, kept) in self.exams.iter_mut().zip(&lms.exams) {
+            for attempt in &kept.attempts {
+                if !exam.attempts.iter().any(|own| own.number == attempt.number) {
+                    exam.attempts.push(attempt.clone());
+                }
+            }
+            exam.attempts.sort_by_key(|attempt| attempt.number);
+        }
+    }
+
+    /// The submitted attempts' outcomes by exam id, for [`crate::lms::report`].
+    pub fn outcomes(&self, manifest: &CourseManifest) -> crate::lms::Outcomes {
+        manifest
+            .exams
+            .iter()
+            .zip(&self.exams)
+            .map(|(summary, exam)| {
+                let outcomes = exam
+                    .attempts
+                    .iter()
+                    .filter_map(|attempt| attempt.outcome.as_ref())
+                    .map(|outcome| (outcome.score_basis_points, outcome.passed))
+                    .collect();
+                (summary.id.clone(), outcomes)
+            })
+            .collect()
     }
 }
 
@@ -450,9 +496,9 @@ fn to_text(snapshot: &Snapshot) -> String {
     format!("{PREFIX}{}", base64url(&compressed))
 }
 
-/// Decodes a suspend_data text; `course_hash` is the running build's, and a snapshot of
-/// another build is refused.
-pub fn decode(text: &str, course_hash: [u8; 4]) -> Result<Snapshot, SuspendDataError> {
+/// Decodes a suspend_data text; `structure` is the running course's [`structure_hash`], and
+/// a snapshot of another outline is refused.
+pub fn decode(text: &str, structure: [u8; 4]) -> Result<Snapshot, SuspendDataError> {
     let fail = |reason: &str| Err(SuspendDataError(reason.to_string()));
     let Some(body) = text.strip_prefix(PREFIX) else {
         return fail("it is not suspend data written by this codec (no S1. prefix)");
@@ -475,8 +521,8 @@ pub fn decode(text: &str, course_hash: [u8; 4]) -> Result<Snapshot, SuspendDataE
     let snapshot = Reader::new(&payload)
         .snapshot()
         .ok_or_else(|| SuspendDataError("its contents are malformed".into()))?;
-    if snapshot.course_hash != course_hash {
-        return fail("it belongs to another build of the course");
+    if snapshot.structure != structure {
+        return fail("it belongs to another outline of the course (lessons or exams changed)");
     }
     Ok(snapshot)
 }
@@ -486,7 +532,7 @@ const VERSION: u8 = 1;
 fn write_payload(snapshot: &Snapshot) -> Vec<u8> {
     let mut out = Writer::default();
     out.byte(VERSION);
-    out.bytes.extend_from_slice(&snapshot.course_hash);
+    out.bytes.extend_from_slice(&snapshot.structure);
     out.number(
         snapshot
             .last_lesson
@@ -676,7 +722,7 @@ impl<'a> Reader<'a> {
         if self.byte()? != VERSION {
             return None;
         }
-        let course_hash = self.take(4)?.try_into().ok()?;
+        let structure = self.take(4)?.try_into().ok()?;
         let last_lesson = match self.small()? {
             0 => None,
             position => Some(position - 1),
@@ -716,7 +762,7 @@ impl<'a> Reader<'a> {
             });
         }
         self.bytes.is_empty().then_some(Snapshot {
-            course_hash,
+            structure,
             last_lesson,
             seconds_on_task,
             lessons,
@@ -843,7 +889,7 @@ mod tests {
 
     fn sample() -> Snapshot {
         Snapshot {
-            course_hash: [1, 2, 3, 4],
+            structure: [1, 2, 3, 4],
             last_lesson: Some(2),
             seconds_on_task: 3_600,
             lessons: vec![
@@ -927,13 +973,13 @@ mod tests {
     }
 
     #[test]
-    fn damage_another_build_or_foreign_text_is_refused_by_name() {
+    fn damage_another_outline_or_foreign_text_is_refused_by_name() {
         let text = encode(&sample(), SCORM_12_LIMIT).unwrap().text;
         assert!(
             decode(&text, [9, 9, 9, 9])
                 .unwrap_err()
                 .0
-                .contains("another build")
+                .contains("another outline")
         );
         let cut = &text[..text.len() - 6];
         assert!(decode(cut, [1, 2, 3, 4]).is_err());
@@ -1009,7 +1055,7 @@ mod tests {
         snapshot.lessons[1].reached_end = true;
         snapshot.last_lesson = Some(1);
         let text = encode(&snapshot, SCORM_12_LIMIT).unwrap().text;
-        let restored = decode(&text, course_hash(&manifest))
+        let restored = decode(&text, structure_hash(&manifest))
             .unwrap()
             .restore_progress(&manifest, &device);
         assert!(restored.lessons[&lessons[0]].reached_end);
@@ -1020,6 +1066,37 @@ mod tests {
             "A long answer the LMS could only keep the start of",
             "a text the LMS kept only in part stays whole"
         );
+    }
+
+    #[test]
+    fn attempts_taken_elsewhere_are_kept_and_counted() {
+        let mut manifest = crate::manifest::tests::sample();
+        manifest.exams = vec![crate::manifest::ExamSummary {
+            id: "final".into(),
+            title: "Final".into(),
+            file: "exams/final.json".into(),
+            question_count: 40,
+            time_limit_minutes: 75,
+            pass_mark_percent: 70,
+            attempts_allowed: 3,
+            planned: false,
+        }];
+        let here = Snapshot::capture(&manifest, &Progress::new(&manifest.id), &[]);
+        let mut elsewhere = here.clone();
+        elsewhere.exams = sample().exams;
+        let mut merged = here;
+        merged.keep_attempts_from(&elsewhere);
+        assert_eq!(merged.exams[0].attempts.len(), 2);
+        assert_eq!(
+            merged.outcomes(&manifest)["final"],
+            [(6_500, false)],
+            "the submitted attempt counts; the one in flight does not"
+        );
+        let mut republished = manifest.clone();
+        republished.content_hash = "another build, same outline".into();
+        assert_eq!(structure_hash(&republished), structure_hash(&manifest));
+        republished.exams[0].id = "exam-2".into();
+        assert_ne!(structure_hash(&republished), structure_hash(&manifest));
     }
 
     #[test]

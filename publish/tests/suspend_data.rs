@@ -12,7 +12,7 @@ use specialist_core::exam::grading::Response;
 use specialist_core::exam::published::{PublishedExam, QuestionKind};
 use specialist_core::exam::transcript::SubmitReason;
 use specialist_core::progress::{LessonProgress, Progress};
-use specialist_core::suspend_data::{SCORM_12_LIMIT, Snapshot, course_hash, decode, encode};
+use specialist_core::suspend_data::{SCORM_12_LIMIT, Snapshot, decode, encode, structure_hash};
 use specialist_publish::{Published, compile};
 
 fn course() -> Published {
@@ -187,7 +187,7 @@ fn the_whole_course_at_its_largest_state_fits_scorm_1_2_suspend_data() {
 
     // What the LMS gives back holds everything essential: completion, checks, every
     // attempt with its result, and the attempt in flight with all its answers.
-    let restored = decode(&encoded.text, course_hash(manifest)).unwrap();
+    let restored = decode(&encoded.text, structure_hash(manifest)).unwrap();
     assert_eq!(restored.lessons.len(), manifest.lessons().count());
     for (kept, captured) in restored.lessons.iter().zip(&snapshot.lessons) {
         assert!(kept.reached_end);

@@ -40,7 +40,11 @@ pub fn AppStatus(
 
     let attempt_running = Memo::new(move |_| {
         route.track();
-        storage::attempt_in_flight(&course_id, &exams)
+        storage::attempt_in_flight(
+            &course_id,
+            &exams,
+            crate::platform::time::wall_milliseconds(),
+        )
     });
     // An attempt pins this page's version in the service worker until it is submitted.
     Effect::new(move || service_worker::attempt_running(attempt_running.get()));
@@ -58,7 +62,12 @@ pub fn AppStatus(
         leptos::task::spawn_local(lms.exit_to_lms(course, learner, route));
     };
     view! {
-        {lms.return_url().map(|_| view! {
+        {lms.ended.then(|| view! {
+            <p class="status-line status-warning" role="status" data-testid="lms-ended">
+                "This visit to your learning platform has ended, so nothing more is recorded. Open the course from the platform again to continue."
+            </p>
+        })}
+        {lms.return_url().filter(|_| !lms.ended).map(|_| view! {
             <p class="status-line" data-testid="lms-exit">
                 "You opened this course from your learning platform. "
                 <button type="button" on:click=exit disabled=move || leaving.get()>

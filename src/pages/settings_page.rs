@@ -140,9 +140,17 @@ fn OfflineSection() -> impl IntoView {
     }
 }
 
-/// Gathers this course's state from both stores into an export.
+/// Gathers this course's state from both stores into an export: its certificates, not
+/// other courses' (personal data) nor LMS statements (they carry an LMS session's token).
 async fn gather(course: String, exams: Vec<String>) -> Result<ProgressExport, String> {
-    let outbox = vault::outbox_entries().await?;
+    let outbox = vault::outbox_entries()
+        .await?
+        .into_iter()
+        .filter(|entry| {
+            entry.kind == specialist_core::outbox::CERTIFICATE
+                && vault::certificate_course(&entry.body).as_deref() == Some(course.as_str())
+        })
+        .collect();
     let (progress, records, practice, profile) = storage::saved_state(&course, &exams);
     ProgressExport::new(
         &course,
@@ -192,19 +200,24 @@ fn ExportSection() -> impl IntoView {
     }
 }
 
-/// Writes an imported export: outbox entries first (never downgrading one this device has
-/// already delivered or had refused), then progress, attempts, practice and profile.
+/// Writes an imported export: progress, attempts, practice and profile first (all or
+/// nothing), then the certificates (never downgrading one this device already delivered or
+/// had refused); should a certificate not save, the progress is put back as it was.
 async fn import(export: ProgressExport, exams: Vec<String>) -> Result<(), String> {
     let existing = vault::outbox_entries().await?;
+    let before = storage::replace_saved_state(&export, &exams)?;
     for entry in &export.outbox {
         let settled_here = existing
             .iter()
             .any(|kept| kept.id == entry.id && kept.state != DeliveryState::Queued);
-        if !settled_here {
-            vault::save_entry(entry).await?;
+        if !settled_here && let Err(error) = vault::save_entry(entry).await {
+            storage::restore_saved_keys(before);
+            return Err(format!(
+                "a certificate could not be stored ({error}); the progress was put back as it was"
+            ));
         }
     }
-    storage::replace_saved_state(&export, &exams)
+    Ok(())
 }
 
 /// Import from a file: checked whole, summarised, and written only when the learner confirms.

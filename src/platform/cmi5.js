@@ -62,24 +62,51 @@ export async function launch() {
   } catch (error) {
     preferences = {};
   }
-  current = { base, token, actor, registration, activityId, contextTemplate: data.contextTemplate || {} };
+  const contextTemplate = data.contextTemplate || {};
+  const sessionId = (contextTemplate.extensions || {})[SESSION_ID] || "";
+  current = { base, token, actor, registration, activityId, contextTemplate, sessionKey: `specialist.cmi5.session:${fetchUrl}` };
+  const session = sessionFlags();
+  // The learner's language preference comes first; the LMS's launch parameters may override it.
+  const language = (preferences.languagePreference || "").split(",")[0].trim();
+  const parameters = typeof data.launchParameters === "string" ? data.launchParameters : "";
   return {
     endpoint: base,
     token,
     registration,
+    sessionId,
     learnerId: (actor.account && actor.account.name) || actor.mbox || "",
     learnerName: actor.name || "",
     launchMode: data.launchMode || "",
     masteryScore: data.masteryScore === undefined || data.masteryScore === null ? "" : String(data.masteryScore),
-    moveOn: data.moveOn || "",
     returnUrl: data.returnURL || "",
-    launchParameters: typeof data.launchParameters === "string" ? data.launchParameters : "",
-    language: preferences.languagePreference || "",
+    launchParameters: [language && `locale=${encodeURIComponent(language)}`, parameters].filter(Boolean).join("&"),
+    initialized: session.initialized === true,
+    terminated: session.terminated === true,
   };
 }
 
-// One statement on the context template: { id, body }.
-export function statement(verbIri, display, categories, resultMembers) {
+const SESSION_ID = "https://w3id.org/xapi/cmi5/context/extensions/sessionid";
+const MASTERY_SCORE = "https://w3id.org/xapi/cmi5/context/extensions/masteryscore";
+
+// What this launch has sent, kept for a reload of the same page (sessionStorage): a
+// reload must not send initialized again, and nothing may follow terminated.
+function sessionFlags() {
+  try {
+    return JSON.parse(sessionStorage.getItem(current.sessionKey) || "{}");
+  } catch (error) {
+    return {};
+  }
+}
+
+export function markSession(name) {
+  const flags = sessionFlags();
+  flags[name] = true;
+  sessionStorage.setItem(current.sessionKey, JSON.stringify(flags));
+}
+
+// One statement on the context template: { id, body }. `masteryScore` (when not empty) goes
+// into the context as cmi5 requires for passed and failed.
+export function statement(verbIri, display, categories, resultMembers, masteryScore) {
   const id = uuid();
   const context = structuredClone(current.contextTemplate);
   context.registration = current.registration;
@@ -90,6 +117,9 @@ export function statement(verbIri, display, categories, resultMembers) {
       if (!list.some((entry) => entry.id === category)) list.push({ id: category, objectType: "Activity" });
     }
     context.contextActivities.category = list;
+  }
+  if (masteryScore) {
+    context.extensions = { ...(context.extensions || {}), [MASTERY_SCORE]: Number(masteryScore) };
   }
   const body = {
     id,

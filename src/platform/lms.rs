@@ -28,7 +28,10 @@ extern "C" {
         display: &str,
         categories: Vec<String>,
         result_members: &str,
+        mastery_score: &str,
     ) -> JsValue;
+    #[wasm_bindgen(js_name = markSession)]
+    fn cmi5_mark_session(name: &str);
 }
 
 #[wasm_bindgen(module = "/src/platform/lms.js")]
@@ -63,6 +66,9 @@ pub struct Launch {
     /// Settings the LMS passes, `name=value&…` (SCORM `cmi.launch_data`, cmi5
     /// `launchParameters`): they override config.json and the URL.
     pub launch_data: String,
+    /// The LMS session this page belongs to already ended (a cmi5 page reloaded after its
+    /// terminated statement): nothing more can be recorded until the LMS launches it again.
+    pub ended: bool,
 }
 
 /// What the app reports: status and score, where the learner is, and the saved state.
@@ -72,8 +78,8 @@ pub struct LmsState {
     pub report: LmsReport,
     /// The lesson the learner is on (`cmi.core.lesson_location` / `cmi.location`).
     pub location: String,
-    /// The encoded snapshot.
-    pub suspend_data: String,
+    /// The encoded snapshot; `None` leaves the LMS's copy as it is.
+    pub suspend_data: Option<String>,
 }
 
 /// An LMS session: one per launch.
@@ -105,6 +111,8 @@ pub trait Lms {
 /// The SCORM adapter for one edition; its element names differ, the calls do not.
 pub struct Scorm {
     edition: Edition,
+    /// Launched to browse or review: on finishing, only the session time is set.
+    read_only: Cell<bool>,
 }
 
 /// Connects to the LMS that launched the app: cmi5 when the launch parameters say so, else
@@ -145,7 +153,10 @@ fn detect() -> Option<Scorm> {
         );
         return None;
     }
-    Some(Scorm { edition })
+    Some(Scorm {
+        edition,
+        read_only: Cell::new(false),
+    })
 }
 
 impl Scorm {
@@ -212,7 +223,9 @@ impl Scorm {
                 state.location.clone(),
             ));
         }
-        values.push(("cmi.suspend_data", state.suspend_data.clone()));
+        if let Some(suspend_data) = &state.suspend_data {
+            values.push(("cmi.suspend_data", suspend_data.clone()));
+        }
         values
     }
 }
@@ -231,12 +244,14 @@ impl Lms for Scorm {
 
     fn launch(&self) -> Launch {
         let mode = get_value(self.name("cmi.core.lesson_mode", "cmi.mode"));
+        self.read_only.set(mode == "browse" || mode == "review");
         Launch {
             learner_id: get_value(self.name("cmi.core.student_id", "cmi.learner_id")),
             learner_name: get_value(self.name("cmi.core.student_name", "cmi.learner_name")),
             suspend_data: get_value("cmi.suspend_data"),
             read_only: mode == "browse" || mode == "review",
             launch_data: get_value("cmi.launch_data"),
+            ended: false,
         }
     }
 
@@ -250,16 +265,24 @@ impl Lms for Scorm {
         for (offset, interaction) in interactions.iter().enumerate() {
             let prefix = format!("cmi.interactions.{}", first + offset);
             let element = |name: &str| format!("{prefix}.{name}");
-            all &= self.set_all(&[
-                (&element("id"), interaction.id.clone()),
-                (&element("type"), interaction.kind.to_string()),
-                (&element("objectives.0.id"), interaction.objective.clone()),
-                (
-                    &element(self.name("student_response", "learner_response")),
+            let mut values = vec![
+                (element("id"), interaction.id.clone()),
+                (element("type"), interaction.kind.to_string()),
+                (element("objectives.0.id"), interaction.objective.clone()),
+            ];
+            // An unanswered question has no response to record (SCORM refuses an empty one).
+            if !interaction.response.is_empty() {
+                values.push((
+                    element(self.name("student_response", "learner_response")),
                     interaction.response.clone(),
-                ),
-                (&element("result"), interaction.result.to_string()),
-            ]);
+                ));
+            }
+            values.push((element("result"), interaction.result.to_string()));
+            let values: Vec<(&str, String)> = values
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.clone()))
+                .collect();
+            all &= self.set_all(&values);
         }
         all
     }
@@ -287,8 +310,14 @@ impl Lms for Scorm {
             Edition::Scorm12 => specialist_core::lms::cmi_timespan(session_milliseconds),
             Edition::Scorm2004 => iso8601_duration(session_milliseconds),
         };
-        let mut values = self.values(state);
-        values.push((self.name("cmi.core.exit", "cmi.exit"), exit.to_string()));
+        // A browse or review launch changes nothing but the time spent.
+        let mut values = if self.read_only.get() {
+            Vec::new()
+        } else {
+            let mut values = self.values(state);
+            values.push((self.name("cmi.core.exit", "cmi.exit"), exit.to_string()));
+            values
+        };
         values.push((
             self.name("cmi.core.session_time", "cmi.session_time"),
             session_time,
@@ -313,6 +342,11 @@ struct Cmi5Launch {
     mastery_score: String,
     return_url: String,
     launch_parameters: String,
+    session_id: String,
+    /// This launch already sent initialized (the page was reloaded).
+    initialized: bool,
+    /// This launch already sent terminated: nothing more may be sent.
+    terminated: bool,
 }
 
 /// The cmi5 adapter: statements decided by core, built on the LMS's context template, and
@@ -350,28 +384,40 @@ impl Cmi5 {
             records: RefCell::new(Vec::new()),
             launch,
         };
-        cmi5.reauthorize_queued().await;
-        cmi5.record(Verb::Initialized);
+        cmi5.abandon_other_sessions().await;
+        if !cmi5.launch.initialized && !cmi5.launch.terminated {
+            cmi5.record(Verb::Initialized);
+            cmi5_mark_session("initialized");
+        }
         Ok(cmi5)
     }
 
-    /// Statements still queued from an earlier session carry that session's token, which
-    /// the LRS no longer accepts: they go with this session's.
-    async fn reauthorize_queued(&self) {
+    /// Statements still queued from an earlier session can no longer be sent: its token is
+    /// gone and the LMS has closed that session. They are set aside with the reason, and
+    /// a completion or verdict among them is sent again in this session.
+    async fn abandon_other_sessions(&self) {
         let Ok(entries) = crate::platform::vault::outbox_entries().await else {
             return;
         };
-        let authorization = format!("Basic {}", self.launch.token);
         for mut entry in entries.into_iter().filter(|entry| {
             entry.kind == XAPI_STATEMENT
                 && entry.state == specialist_core::outbox::DeliveryState::Queued
                 && entry.url.starts_with(&self.launch.endpoint)
+                && (self.launch.session_id.is_empty()
+                    || !entry.body.contains(&self.launch.session_id))
         }) {
-            for (name, value) in &mut entry.headers {
-                if name == "Authorization" {
-                    value.clone_from(&authorization);
+            {
+                let mut sent = self.sent.borrow_mut();
+                if entry.body.contains(Verb::Completed.iri()) {
+                    sent.completed = false;
+                }
+                if entry.body.contains("/verbs/passed") || entry.body.contains("/verbs/failed") {
+                    sent.judged = false;
                 }
             }
+            entry.state = specialist_core::outbox::DeliveryState::Rejected;
+            entry.last_error =
+                Some("its LMS session ended before it could be sent; sent again if needed".into());
             let _ = crate::platform::vault::save_entry(&entry).await;
         }
     }
@@ -380,11 +426,17 @@ impl Cmi5 {
         let duration =
             iso8601_duration(time::monotonic_milliseconds().saturating_sub(self.started_monotonic));
         let categories = verb.categories().into_iter().map(str::to_string).collect();
+        let mastery = if verb.carries_mastery_score() {
+            self.launch.mastery_score.as_str()
+        } else {
+            ""
+        };
         let made = cmi5_statement(
             verb.iri(),
             verb.display(),
             categories,
             &verb.result_members(&duration),
+            mastery,
         );
         let field = |name: &str| {
             web_sys::js_sys::Reflect::get(&made, &name.into())
@@ -432,12 +484,17 @@ impl Lms for Cmi5 {
             learner_id: self.launch.learner_id.clone(),
             learner_name: self.launch.learner_name.clone(),
             suspend_data: String::new(),
-            read_only: self.mode != LaunchMode::Normal,
+            // A launch that already terminated (its page reloaded) records nothing more.
+            read_only: self.mode != LaunchMode::Normal || self.launch.terminated,
             launch_data: self.launch.launch_parameters.clone(),
+            ended: self.launch.terminated,
         }
     }
 
     fn write(&self, state: &LmsState) -> bool {
+        if self.launch.terminated {
+            return true;
+        }
         let verbs = statements_for(
             &state.report,
             self.mode,
@@ -462,8 +519,12 @@ impl Lms for Cmi5 {
     }
 
     fn finish(&self, state: &LmsState, _session_milliseconds: u64) -> bool {
+        if self.launch.terminated {
+            return true;
+        }
         self.write(state);
         self.record(Verb::Terminated);
+        cmi5_mark_session("terminated");
         true
     }
 

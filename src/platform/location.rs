@@ -124,7 +124,6 @@ pub fn focus_without_scrolling(id: &str) {
     }
 }
 
-/// The accommodation multiplier (percent of the time limit) from the launch link's
 /// The page address's query string (`?a=1&b=2`), the launch link's parameters.
 pub fn search() -> String {
     web_sys::window()

@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use specialist_core::exam::attempt::{Attempt, EXAM_RECORD_SCHEMA, ExamRecord};
 use specialist_core::progress::{PROGRESS_SCHEMA, Progress};
+use wasm_bindgen::JsValue;
 use web_sys::js_sys::JSON;
 
 fn storage() -> Result<web_sys::Storage, String> {
@@ -267,11 +268,15 @@ pub fn exam_records(course: &str, exams: &[String]) -> Vec<ExamRecord> {
         .collect()
 }
 
-/// Whether any exam of `course` (of those in `exams`) has an attempt in flight.
-pub fn attempt_in_flight(course: &str, exams: &[String]) -> bool {
-    exam_records(course, exams)
-        .iter()
-        .any(|record| record.attempts.iter().any(Attempt::is_open))
+/// Whether any exam of `course` (of those in `exams`) has an attempt in flight at
+/// `now_wall`: open and before its deadline (one left past it is submitted, on whichever
+/// version opens it, with the answers it already holds).
+pub fn attempt_in_flight(course: &str, exams: &[String], now_wall: i64) -> bool {
+    exam_records(course, exams).iter().any(|record| {
+        record.attempts.iter().any(|attempt| {
+            attempt.is_open() && attempt.clock.deadline_wall_milliseconds() > now_wall
+        })
+    })
 }
 
 /// Everything saved for `course` in local storage, for an export: progress, each exam's
@@ -298,13 +303,27 @@ pub fn saved_state(
     (progress, records, practice, load_profile())
 }
 
+/// What local storage held under some keys before a change, to put back.
+pub struct SavedKeys(Vec<(String, Option<String>)>);
+
+fn put_keys(
+    storage: &web_sys::Storage,
+    values: &[(String, Option<String>)],
+) -> Result<(), JsValue> {
+    values.iter().try_for_each(|(key, value)| match value {
+        Some(value) => storage.set_item(key, value),
+        None => storage.remove_item(key),
+    })
+}
+
 /// Replaces what is saved for `course` with an imported export's progress, attempts,
 /// practice and profile. Every value is encoded before anything is written, and should the
 /// browser refuse a write, every key is put back as it was: an import is all or nothing.
+/// Returns the previous values, so a later step that fails can put them back too.
 pub fn replace_saved_state(
     export: &specialist_core::backup::ProgressExport,
     exams: &[String],
-) -> Result<(), String> {
+) -> Result<SavedKeys, String> {
     let course = export.course.as_str();
     let mut writes: Vec<(String, Option<String>)> =
         vec![(progress_key(course), Some(to_json(&export.progress)?))];
@@ -325,20 +344,21 @@ pub fn replace_saved_state(
         .iter()
         .map(|(key, _)| (key.clone(), storage.get_item(key).ok().flatten()))
         .collect();
-    let apply = |values: &[(String, Option<String>)]| {
-        values.iter().try_for_each(|(key, value)| match value {
-            Some(value) => storage.set_item(key, value),
-            None => storage.remove_item(key),
-        })
-    };
-    if apply(&writes).is_err() {
-        let _ = apply(&before);
+    if put_keys(&storage, &writes).is_err() {
+        let _ = put_keys(&storage, &before);
         return Err(
             "the browser refused to store the imported progress (storage full?); nothing was changed"
                 .into(),
         );
     }
-    Ok(())
+    Ok(SavedKeys(before))
+}
+
+/// Puts keys back as they were before [`replace_saved_state`].
+pub fn restore_saved_keys(saved: SavedKeys) {
+    if let Ok(storage) = storage() {
+        let _ = put_keys(&storage, &saved.0);
+    }
 }
 
 /// An export as the JSON text of its file.

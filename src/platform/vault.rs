@@ -153,6 +153,15 @@ pub async fn send(entry: &OutboxEntry) -> SendOutcome {
     }
 }
 
+/// The course id a certificate's JSON body names, if it is one.
+pub fn certificate_course(body: &str) -> Option<String> {
+    let value = web_sys::js_sys::JSON::parse(body).ok()?;
+    let course = web_sys::js_sys::Reflect::get(&value, &"course".into()).ok()?;
+    web_sys::js_sys::Reflect::get(&course, &"id".into())
+        .ok()?
+        .as_string()
+}
+
 /// Whether a 2xx `body` is the server's answer to entry `id`: JSON whose `id` names the
 /// same uuid (a credential's id is its URL, ending with the certificate's uuid).
 fn answers_entry(body: &str, id: &str) -> bool {
@@ -162,6 +171,27 @@ fn answers_entry(body: &str, id: &str) -> bool {
         .and_then(|value| web_sys::js_sys::Reflect::get(&value, &"id".into()).ok())
         .and_then(|answer_id| answer_id.as_string())
         .is_some_and(|answer_id| !uuid.is_empty() && answer_id.ends_with(uuid))
+}
+
+/// Fires one keepalive POST of xAPI statements, in order, as a JSON array to the
+/// statements resource they were addressed to (an LRS keeps an array's order).
+pub fn send_statements_on_exit(statements: &[OutboxEntry]) {
+    let Some(first) = statements.first() else {
+        return;
+    };
+    let url = first
+        .url
+        .split_once('?')
+        .map_or(first.url.as_str(), |(resource, _)| resource);
+    let body = format!(
+        "[{}]",
+        statements
+            .iter()
+            .map(|statement| statement.body.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    post_on_exit(url, &body, "POST", headers(first));
 }
 
 /// Fires a keepalive send of the entry as the page goes away.

@@ -60,6 +60,16 @@ pub fn copy_folder(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// `path` relative to `base`, with `/` between the parts (as URLs and zip entries want).
+pub fn relative_path(base: &Path, path: &Path) -> String {
+    path.strip_prefix(base)
+        .expect("listed under the base")
+        .components()
+        .map(|component| component.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// Every file under `directory`, sorted.
 pub fn files_under(directory: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();

@@ -228,19 +228,10 @@ fn package_files(bundle: &Path) -> Result<Vec<String>, String> {
     Ok(files
         .iter()
         .filter_map(|path| {
-            let relative = relative(bundle, path);
+            let relative = crate::bundle::relative_path(bundle, path);
             (!relative.ends_with(".gz") && !relative.ends_with(".br")).then_some(relative)
         })
         .collect())
-}
-
-fn relative(base: &Path, path: &Path) -> String {
-    path.strip_prefix(base)
-        .expect("listed under the base")
-        .components()
-        .map(|component| component.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 /// One file in a package: its path inside the zip and its bytes.
@@ -270,7 +261,7 @@ fn schema_entries(root: &Path, set: &str, skip: &[&str]) -> Result<Vec<Entry>, S
         .map_err(|error| format!("listing {}: {error}", directory.display()))?;
     files
         .iter()
-        .map(|path| (relative(&directory, path), path))
+        .map(|path| (crate::bundle::relative_path(&directory, path), path))
         .filter(|(name, _)| !skip.contains(&name.as_str()))
         .map(|(name, path)| {
             std::fs::read(path)

@@ -17,6 +17,7 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: cargo xtask <command>
   setup                            install what this machine lacks (idempotent)
   course check [DIR]               check a course source folder (default: course) and list every problem
+  course publish SOURCE TARGET     publish a course source folder into TARGET (a bundle's course/)
   serve [--port N] [--db PATH]     build the release bundle and run the server on 127.0.0.1
   dist                             build the bundle and write web.zip, scorm12.zip, scorm2004.zip and cmi5.zip to target/dist
   service-worker DIR               write DIR/sw.js for a built bundle (Trunk's post-build hook runs it)
@@ -58,6 +59,22 @@ fn main() -> ExitCode {
                 None => {
                     eprintln!("{USAGE}");
                     ExitCode::from(2)
+                }
+            };
+        }
+        Some("course") if arguments.get(1).map(String::as_str) == Some("publish") => {
+            let (Some(source), Some(target)) = (arguments.get(2), arguments.get(3)) else {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            };
+            return match specialist_publish::publish(Path::new(source), Path::new(target)) {
+                Ok(published) => {
+                    println!("published {} files into {target}", published.files.len());
+                    ExitCode::SUCCESS
+                }
+                Err(errors) => {
+                    errors.iter().for_each(|error| eprintln!("error: {error}"));
+                    ExitCode::FAILURE
                 }
             };
         }

@@ -18,14 +18,24 @@
 const VERSION = "__VERSION__";
 const FILES = __FILES__;
 
-const PREFIX = "specialist-";
+const scope = new URL(self.registration.scope);
+
+// Caches are per scope: two courses unpacked on one LMS host (/pkg/1/, /pkg/2/) keep their
+// offline copies apart and never delete each other's.
+function scopeKey(text) {
+  let hash = 2166136261;
+  for (let index = 0; index < text.length; index++) {
+    hash = Math.imul(hash ^ text.charCodeAt(index), 16777619) >>> 0;
+  }
+  return hash.toString(16).padStart(8, "0");
+}
+const PREFIX = `specialist-${scopeKey(scope.href)}-`;
 const CACHE = PREFIX + VERSION;
-const META = "specialist-meta";
+const META = `${PREFIX}meta`;
 const PIN_KEY = "pin";
 const CONFIG = "config.json";
 const HEADER = "X-Specialist-Version";
 
-const scope = new URL(self.registration.scope);
 const known = new Map(FILES.map(([path, hash]) => [path, hash]));
 
 function url(path) {
@@ -80,6 +90,18 @@ async function fromCache(path, request) {
   return cached || fetch(request);
 }
 
+// A file this version does not list may still be one of the pinned version's (a page of
+// the old version fetching its own lesson or exam file): answer it from there; anything
+// else goes to the network.
+async function pinnedOrNetwork(path, request) {
+  const version = await servingVersion();
+  if (version !== VERSION) {
+    const cached = await (await caches.open(PREFIX + version)).match(url(path));
+    if (cached) return cached;
+  }
+  return fetch(request);
+}
+
 // config.json: the network's copy when there is one (kept for offline use), else the
 // cached copy. Either way it is labelled with the version serving the page.
 async function networkFirst(path, request) {
@@ -116,7 +138,10 @@ self.addEventListener("fetch", (event) => {
   if (address.origin !== scope.origin || !address.pathname.startsWith(scope.pathname)) return;
   let path = decodeURIComponent(address.pathname.slice(scope.pathname.length));
   if (path === "" && request.mode === "navigate") path = "index.html";
-  if (!known.has(path)) return;
+  if (!known.has(path)) {
+    event.respondWith(pinnedOrNetwork(path, request));
+    return;
+  }
   event.respondWith(path === CONFIG ? networkFirst(path, request) : fromCache(path, request));
 });
 
@@ -132,9 +157,9 @@ self.addEventListener("message", (event) => {
       caches.open(META).then((meta) => meta.put(url(PIN_KEY), new Response(message.version))).then(() => reply(true)),
     );
   } else if (message.type === "unpin") {
-    // Unpinning keeps the old version's files: the page that ran the attempt may still
-    // fetch a lesson from them until it reloads. Old caches go at the next activation, or
-    // when a page of this version asks for a clean-up.
+    // Unpinning keeps the old version's cache on disk (the page that ran the attempt is
+    // offered the update and reloads); old caches go at the next activation, or when a page
+    // of this version asks for a clean-up.
     event.waitUntil(caches.open(META).then((meta) => meta.delete(url(PIN_KEY))).then(() => reply(true)));
   } else if (message.type === "clean-up") {
     event.waitUntil(removeOtherVersions().then(() => reply(true)));

@@ -35,13 +35,7 @@ fn hex(bytes: &[u8]) -> String {
 fn bundle_files(directory: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
     let mut files = Vec::new();
     for path in crate::bundle::files_under(directory)? {
-        let relative = path
-            .strip_prefix(directory)
-            .expect("listed under the directory")
-            .components()
-            .map(|component| component.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
+        let relative = crate::bundle::relative_path(directory, &path);
         if precached(&relative) {
             files.push((relative, std::fs::read(&path)?));
         }

@@ -77,15 +77,34 @@ class Lms {
         if (address.pathname === '/xapi/statements' && request.method === 'PUT') {
           const statement = JSON.parse(body);
           if (statement.id !== address.searchParams.get('statementId')) { json(400, { error: 'id differs' }); return; }
-          if (!this.statements.some((kept) => kept.id === statement.id)) this.statements.push(statement);
+          this.keep(statement);
           response.writeHead(204);
           response.end();
+          return;
+        }
+        if (address.pathname === '/xapi/statements' && request.method === 'POST') {
+          const statements = [JSON.parse(body)].flat();
+          statements.forEach((statement) => this.keep(statement));
+          json(200, statements.map((statement) => statement.id));
           return;
         }
         json(404, { error: `nothing at ${address.pathname}` });
       });
     });
   }
+
+  /** Keeps a statement once; records cmi5's ordering faults: anything before initialized
+   * or after terminated. */
+  private keep(statement: Statement) {
+    if (this.statements.some((kept) => kept.id === statement.id)) return;
+    const verb = statement.verb.id.replace('http://adlnet.gov/expapi/verbs/', '');
+    if (this.statements.length === 0 && verb !== 'initialized') this.faults.push(`${verb} before initialized`);
+    if (this.statements.some((kept) => kept.verb.id.endsWith('/terminated'))) this.faults.push(`${verb} after terminated`);
+    if (verb === 'initialized' && this.statements.length > 0) this.faults.push('initialized twice');
+    this.statements.push(statement);
+  }
+
+  faults: string[] = [];
 
   async start() {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
@@ -106,6 +125,17 @@ class Lms {
   }
 
   verbs() { return this.statements.map((statement) => statement.verb.id.replace('http://adlnet.gov/expapi/verbs/', '')); }
+}
+
+/** Runs `body` with an LMS in `mode` and the course's server, and stops both. */
+async function withLms(mode: 'Normal' | 'Browse', body: (lms: Lms, launch: string) => Promise<void>) {
+  const lms = new Lms(mode);
+  await lms.start();
+  try {
+    await withServer(data, (server) => body(lms, lms.launchUrl(server.url)));
+  } finally {
+    lms.stop();
+  }
 }
 
 /** Every statement the AU sent holds to cmi5's rules. */
@@ -134,6 +164,9 @@ function expectValid(lms: Lms) {
       expect(statement.result.success).toBe(true);
       expect(statement.result.score.scaled).toBeGreaterThanOrEqual(0.7);
     }
+    if (verb === 'passed' || verb === 'failed') {
+      expect(context.extensions['https://w3id.org/xapi/cmi5/context/extensions/masteryscore'], 'the masteryScore used').toBe(0.7);
+    }
   }
   // Every LRS request carried the token and the xAPI version.
   for (const seen of lms.seen.filter((seen) => seen.path.startsWith('/xapi/') && seen.method !== 'OPTIONS')) {
@@ -141,49 +174,53 @@ function expectValid(lms: Lms) {
     expect(seen.headers['x-experience-api-version']).toBe('1.0.3');
   }
   expect(lms.seen.filter((seen) => seen.path === '/fetch' && seen.method === 'POST'), 'the fetch URL is POSTed once').toHaveLength(1);
+  expect(lms.faults, 'no statement before initialized or after terminated').toEqual([]);
 }
 
 test('a Normal cmi5 launch sends initialized, completed, passed and terminated, each valid, and exits to the returnURL', async ({ page }) => {
-  const lms = new Lms('Normal');
-  await lms.start();
-  try {
-    await withServer(data, async (server) => {
-      const launch = lms.launchUrl(server.url);
-      await page.goto(launch);
-      await expect(page.getByTestId('lms-exit')).toBeVisible();
-      // launchParameters carry settings that override config.json.
-      await expect(page.getByTestId('header-partner')).toHaveText(/Tailspin Academy/);
-      await completeCourse(page, launch);
-      await expect.poll(() => lms.verbs(), { timeout: 15_000 }).toEqual(['initialized', 'completed', 'passed']);
-      await page.getByRole('button', { name: 'Return to the learning platform' }).click();
-      await expect(page.getByRole('heading', { name: 'Back in the LMS' })).toBeVisible();
-      expect(lms.verbs()).toEqual(['initialized', 'completed', 'passed', 'terminated']);
-      expectValid(lms);
-      expect(lms.statements[2].result.score.scaled).toBe(1);
-    });
-  } finally {
-    lms.stop();
-  }
+  await withLms('Normal', async (lms, launch) => {
+    await page.goto(launch);
+    await expect(page.getByTestId('lms-exit')).toBeVisible();
+    // launchParameters carry settings that override config.json.
+    await expect(page.getByTestId('header-partner')).toHaveText(/Tailspin Academy/);
+    await completeCourse(page, launch);
+    await expect.poll(() => lms.verbs(), { timeout: 15_000 }).toEqual(['initialized', 'completed', 'passed']);
+    await page.getByRole('button', { name: 'Return to the learning platform' }).click();
+    await expect(page.getByRole('heading', { name: 'Back in the LMS' })).toBeVisible();
+    expect(lms.verbs()).toEqual(['initialized', 'completed', 'passed', 'terminated']);
+    expectValid(lms);
+    expect(lms.statements[2].result.score.scaled).toBe(1);
+  });
+});
+
+test('a reload ends the cmi5 session: terminated once, no second token or initialized, nothing after, and the page says so', async ({ page }) => {
+  await withLms('Normal', async (lms, launch) => {
+    await page.goto(launch);
+    await expect(page.getByTestId('lms-exit')).toBeVisible();
+    await expect.poll(() => lms.verbs()).toEqual(['initialized']);
+    await page.reload();
+    await expect(page.getByTestId('lms-ended')).toBeVisible();
+    await expect.poll(() => lms.verbs()).toEqual(['initialized', 'terminated']);
+    // Studying on records nothing more.
+    await page.goto(`${launch}#/lessons/sky`);
+    await page.locator('.lesson-footer').scrollIntoViewIfNeeded();
+    await page.waitForTimeout(1_000);
+    expect(lms.verbs()).toEqual(['initialized', 'terminated']);
+    expectValid(lms);
+  });
 });
 
 test('a Browse cmi5 launch records nothing but initialized and terminated, and no exam can start', async ({ page }) => {
-  const lms = new Lms('Browse');
-  await lms.start();
-  try {
-    await withServer(data, async (server) => {
-      const launch = lms.launchUrl(server.url);
-      await page.goto(`${launch}#/lessons/sky`);
-      await expect(page.getByRole('heading', { level: 1, name: 'The colour of the sky' })).toBeVisible();
-      await page.locator('.lesson-footer').scrollIntoViewIfNeeded();
-      await page.goto(`${launch}#/exams/check`);
-      await page.getByRole('button', { name: /^Start attempt 1 of/ }).click();
-      await expect(page.getByText('Your LMS opened this course for review: exam attempts cannot be started here.')).toBeVisible();
-      await page.getByRole('button', { name: 'Return to the learning platform' }).click();
-      await expect(page.getByRole('heading', { name: 'Back in the LMS' })).toBeVisible();
-      expect(lms.verbs()).toEqual(['initialized', 'terminated']);
-      expectValid(lms);
-    });
-  } finally {
-    lms.stop();
-  }
+  await withLms('Browse', async (lms, launch) => {
+    await page.goto(`${launch}#/lessons/sky`);
+    await expect(page.getByRole('heading', { level: 1, name: 'The colour of the sky' })).toBeVisible();
+    await page.locator('.lesson-footer').scrollIntoViewIfNeeded();
+    await page.goto(`${launch}#/exams/check`);
+    await page.getByRole('button', { name: /^Start attempt 1 of/ }).click();
+    await expect(page.getByText('Your LMS opened this course for review: exam attempts cannot be started here.')).toBeVisible();
+    await page.getByRole('button', { name: 'Return to the learning platform' }).click();
+    await expect(page.getByRole('heading', { name: 'Back in the LMS' })).toBeVisible();
+    expect(lms.verbs()).toEqual(['initialized', 'terminated']);
+    expectValid(lms);
+  });
 });
