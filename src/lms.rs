@@ -14,7 +14,6 @@ use specialist_core::certificate::Learner as Profile;
 use specialist_core::exam::attempt::ExamRecord;
 use specialist_core::exam::published::PublishedExam;
 use specialist_core::lms::{CommitPolicy, LmsReport, Trigger, display_name, interactions, report};
-
 use specialist_core::manifest::{COURSE_FOLDER, CourseManifest};
 use specialist_core::suspend_data::{Snapshot, decode, encode, structure_hash};
 
