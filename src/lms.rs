@@ -11,7 +11,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use specialist_core::certificate::Learner as Profile;
-use specialist_core::exam::attempt::ExamRecord;
+use specialist_core::exam::attempt::{ExamRecord, HeldAttempt};
 use specialist_core::exam::published::PublishedExam;
 use specialist_core::lms::{CommitPolicy, LmsReport, Trigger, display_name, interactions, report};
 use specialist_core::manifest::{COURSE_FOLDER, CourseManifest};
@@ -37,6 +37,8 @@ struct Session {
     lms_snapshot: Option<Snapshot>,
     /// The LMS's saved state could not be read: it is never overwritten in this session.
     keep_lms_state: bool,
+    /// The course's exam ids in manifest order (the snapshot's exam positions).
+    exam_ids: Vec<String>,
 }
 
 /// The LMS session, when the app was launched by one.
@@ -114,6 +116,7 @@ impl LmsSession {
                 reported_attempts: BTreeSet::new(),
                 lms_snapshot,
                 keep_lms_state,
+                exam_ids: manifest.exams.iter().map(|exam| exam.id.clone()).collect(),
             })),
             read_only: launch.read_only,
             ended: launch.ended,
@@ -125,6 +128,33 @@ impl LmsSession {
     /// The session from context.
     pub fn use_context() -> Self {
         expect_context::<Self>()
+    }
+
+    /// The submitted attempts at `exam` the LMS held at launch (some perhaps taken on another
+    /// device), for the exam's availability.
+    pub fn held_attempts(&self, exam: &str) -> Vec<HeldAttempt> {
+        self.session.with_value(|session| {
+            let Some(session) = session else {
+                return Vec::new();
+            };
+            let Some(snapshot) = &session.lms_snapshot else {
+                return Vec::new();
+            };
+            session
+                .exam_ids
+                .iter()
+                .zip(&snapshot.exams)
+                .filter(|(id, _)| id.as_str() == exam)
+                .flat_map(|(_, exam)| &exam.attempts)
+                .filter_map(|attempt| {
+                    attempt.outcome.map(|outcome| HeldAttempt {
+                        number: attempt.number,
+                        submitted_wall: outcome.wall_milliseconds,
+                        passed: outcome.passed,
+                    })
+                })
+                .collect()
+        })
     }
 
     /// Where the LMS wants the learner to go on exit, when it says (cmi5's returnURL).

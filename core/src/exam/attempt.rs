@@ -397,32 +397,76 @@ pub fn availability(
     missing: Vec<String>,
     now_wall: i64,
 ) -> Availability {
+    availability_with_held(exam, attempts, &[], missing, now_wall)
+}
+
+/// A submitted attempt this device knows only from the LMS (taken on another device):
+/// enough to count it against the exam's rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeldAttempt {
+    /// Its attempt number.
+    pub number: u32,
+    /// When it was submitted, wall-clock milliseconds.
+    pub submitted_wall: i64,
+    /// Whether it passed.
+    pub passed: bool,
+}
+
+/// [`availability`], also counting attempts the LMS holds that this device never saw: a
+/// pass elsewhere is a pass, attempts used elsewhere are used, the wait after a failure
+/// elsewhere applies, and the next attempt takes the next unused number.
+pub fn availability_with_held(
+    exam: &PublishedExam,
+    attempts: &[Attempt],
+    held: &[HeldAttempt],
+    missing: Vec<String>,
+    now_wall: i64,
+) -> Availability {
     if attempts.iter().any(Attempt::is_open) {
         return Availability::InProgress;
     }
-    let submissions: Vec<&Submission> = attempts
+    let mut submitted: Vec<HeldAttempt> = attempts
         .iter()
-        .filter_map(|attempt| attempt.submission.as_ref())
+        .filter_map(|attempt| {
+            attempt.submission.as_ref().map(|submission| HeldAttempt {
+                number: attempt.number,
+                submitted_wall: submission.wall,
+                passed: submission.result.passed,
+            })
+        })
         .collect();
-    if attempts.iter().any(Attempt::passed) {
+    for other in held {
+        if !submitted.iter().any(|own| own.number == other.number)
+            && !attempts.iter().any(|own| own.number == other.number)
+        {
+            submitted.push(*other);
+        }
+    }
+    if submitted.iter().any(|attempt| attempt.passed) {
         return Availability::Passed;
     }
     if !missing.is_empty() {
         return Availability::Locked { missing };
     }
-    let used = u32::try_from(submissions.len()).unwrap_or(u32::MAX);
+    let used = u32::try_from(submitted.len()).unwrap_or(u32::MAX);
     if used >= exam.attempts_allowed {
         return Availability::Exhausted;
     }
-    if let Some(last) = submissions.last() {
-        let until = last
-            .wall
-            .saturating_add(i64::from(exam.retry_wait_minutes) * 60_000);
+    if let Some(last) = submitted.iter().map(|attempt| attempt.submitted_wall).max() {
+        let until = last.saturating_add(i64::from(exam.retry_wait_minutes) * 60_000);
         if now_wall < until {
             return Availability::Waiting { until };
         }
     }
-    Availability::Open { number: used + 1 }
+    let highest = submitted
+        .iter()
+        .map(|attempt| attempt.number)
+        .chain(attempts.iter().map(|attempt| attempt.number))
+        .max()
+        .unwrap_or(0);
+    Availability::Open {
+        number: highest.saturating_add(1).max(used + 1),
+    }
 }
 
 #[cfg(test)]
@@ -693,8 +737,52 @@ pub(crate) mod tests {
             10_000
         );
         assert_eq!(
-            availability(&exam, &[failed, passed], Vec::new(), until),
+            availability(&exam, &[failed.clone(), passed], Vec::new(), until),
             Availability::Passed
+        );
+    }
+
+    #[test]
+    fn attempts_held_by_the_lms_count_on_a_device_that_never_saw_them() {
+        let exam = exam();
+        let elsewhere = |number, passed| HeldAttempt {
+            number,
+            submitted_wall: START,
+            passed,
+        };
+        let later = START + i64::try_from(31 * MINUTE).unwrap();
+        assert_eq!(
+            availability_with_held(&exam, &[], &[elsewhere(1, false)], Vec::new(), START + 1),
+            Availability::Waiting {
+                until: START + i64::try_from(30 * MINUTE).unwrap()
+            },
+            "the wait after a failure elsewhere applies here"
+        );
+        assert_eq!(
+            availability_with_held(&exam, &[], &[elsewhere(1, false)], Vec::new(), later),
+            Availability::Open { number: 2 },
+            "the next attempt takes the next number"
+        );
+        assert_eq!(
+            availability_with_held(
+                &exam,
+                &[],
+                &[elsewhere(1, false), elsewhere(2, false)],
+                Vec::new(),
+                later
+            ),
+            Availability::Exhausted
+        );
+        assert_eq!(
+            availability_with_held(&exam, &[], &[elsewhere(1, true)], Vec::new(), later),
+            Availability::Passed
+        );
+        // An attempt the device has itself is not counted twice.
+        let mut own = Attempt::start(&exam, 1, false, 7, 100, at(0)).unwrap();
+        own.submit(&exam, SubmitReason::Manual, at(MINUTE));
+        assert_eq!(
+            availability_with_held(&exam, &[own], &[elsewhere(1, false)], Vec::new(), later),
+            Availability::Open { number: 2 }
         );
     }
 

@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use specialist_core::exam::attempt::{Attempt, Availability, availability, missing_prerequisites};
+use specialist_core::exam::attempt::{
+    Attempt, Availability, availability_with_held, missing_prerequisites,
+};
 use specialist_core::exam::clock::accommodated_limit_milliseconds;
 use specialist_core::exam::display::{clock_text, percent_text};
 use specialist_core::exam::published::PublishedExam;
@@ -57,6 +59,10 @@ fn ExamOverview(
     let exam = StoredValue::new(exam);
     let start_error = RwSignal::new(None::<String>);
 
+    // Attempts taken on another device, as the LMS holds them, count here too.
+    let held = StoredValue::new(
+        exam.with_value(|exam| crate::lms::LmsSession::use_context().held_attempts(&exam.id)),
+    );
     let state = Memo::new(move |_| {
         let missing = course.0.with_value(|manifest| {
             exam.with_value(|exam| {
@@ -66,7 +72,11 @@ fn ExamOverview(
             })
         });
         exam.with_value(|exam| {
-            record.with(|record| availability(exam, &record.attempts, missing, now.get()))
+            record.with(|record| {
+                held.with_value(|held| {
+                    availability_with_held(exam, &record.attempts, held, missing, now.get())
+                })
+            })
         })
     });
 
@@ -90,7 +100,15 @@ fn ExamOverview(
             })
         });
         let Availability::Open { number } = exam.with_value(|exam| {
-            availability(exam, &fresh.attempts, missing, time::wall_milliseconds())
+            held.with_value(|held| {
+                availability_with_held(
+                    exam,
+                    &fresh.attempts,
+                    held,
+                    missing,
+                    time::wall_milliseconds(),
+                )
+            })
         }) else {
             record.set(fresh);
             return;

@@ -8,7 +8,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect, type Page } from './fixtures';
-import { Server, completeCourse, required } from './tiny-course';
+import { Server, completeCourse, passExam, required } from './tiny-course';
 
 // The LMS is the subject here; a service worker would only stand between the page and the
 // routes that set the Permissions-Policy header.
@@ -114,6 +114,30 @@ for (const edition of ['12', '2004'] as const) {
       await expect(resumed.getByRole('heading', { level: 1, name: 'The colour of the sky' })).toBeVisible();
       await expect(resumed.locator('.lesson-completion')).toHaveText('Lesson complete.');
       expect(await again.evaluate(() => (window as unknown as { errors: string[] }).errors)).toEqual([]);
+      await second.close();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test(`SCORM ${edition === '12' ? '1.2' : '2004'}: an exam passed on one device counts as passed on another, from the LMS's data alone`, async ({ browser }) => {
+    const server = await lmsServer();
+    try {
+      const first = await browser.newContext({ serviceWorkers: 'block' });
+      const page = await first.newPage();
+      const course = await launch(page, server, edition);
+      await passExam(course, `${server.url}index.html`, 'check');
+      await close(page);
+      const cmi = await page.evaluate(() => JSON.parse(JSON.stringify((window as unknown as { lms: { cmi: unknown } }).lms.cmi)));
+      await first.close();
+
+      const second = await browser.newContext({ serviceWorkers: 'block' });
+      await second.addInitScript((saved) => { (window as unknown as { savedCmi: unknown }).savedCmi = saved; }, cmi);
+      const again = await second.newPage();
+      const resumed = await launch(again, server, edition);
+      await resumed.goto(`${server.url}index.html#/exams/check`);
+      await expect(resumed.getByText('You passed this exam.')).toBeVisible();
+      await expect(resumed.getByRole('button', { name: /^Start attempt/ })).toHaveCount(0);
       await second.close();
     } finally {
       await server.stop();
