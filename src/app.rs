@@ -16,7 +16,7 @@ use crate::pages::{
     AttemptPage, CertificatePage, CourseHome, ExamPage, GlossaryPage, LessonPage, ModulePage,
     NotFound, PracticePage, ResultsPage, SearchPage, SettingsPage, VerifierPage,
 };
-use crate::platform::lms::Lms;
+use crate::platform::lms::{Launch, Lms};
 use crate::platform::{self, location, time};
 use crate::route::Route;
 use crate::state::{Course, Glossary, Installation, Learner, Settings};
@@ -33,7 +33,8 @@ impl std::fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
-async fn load_manifest() -> Result<(CourseManifest, Config, Option<Rc<dyn Lms>>), LoadError> {
+async fn load_manifest()
+-> Result<(CourseManifest, Config, Option<(Rc<dyn Lms>, Launch)>), LoadError> {
     let manifest: CourseManifest = platform::fetch::fetch_json(MANIFEST_PATH)
         .await
         .map_err(|error| LoadError(error.to_string()))?;
@@ -41,16 +42,20 @@ async fn load_manifest() -> Result<(CourseManifest, Config, Option<Rc<dyn Lms>>)
         .checked()
         .map_err(|error| LoadError(error.to_string()))?;
     let mut config = load_config().await?;
-    let lms = platform::lms::connect().await;
+    // The LMS's launch is read once, here: its settings apply before anything renders.
+    let lms = platform::lms::connect().await.map(|lms| {
+        let launch = lms.launch();
+        (lms, launch)
+    });
     // config.json, then the launch link's parameters, then what the LMS passes.
     let mut warnings = config.check();
     warnings.extend(config.apply_overrides(
         &crate::route::query_pairs(&location::search()),
         OverrideSource::LaunchLink,
     ));
-    if let Some(lms) = &lms {
+    if let Some((_, launch)) = &lms {
         warnings.extend(config.apply_overrides(
-            &crate::route::query_pairs(&lms.launch().launch_data),
+            &crate::route::query_pairs(&launch.launch_data),
             OverrideSource::LaunchData,
         ));
     }
@@ -122,7 +127,7 @@ fn CoursePlayer(
     /// The deployment's settings.
     config: Config,
     /// The LMS that launched the app, if one did.
-    lms: Option<Rc<dyn Lms>>,
+    lms: Option<(Rc<dyn Lms>, Launch)>,
     /// The current route, from the address bar.
     route: ReadSignal<Route>,
 ) -> impl IntoView {

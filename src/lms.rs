@@ -13,12 +13,14 @@ use leptos::prelude::*;
 use specialist_core::certificate::Learner as Profile;
 use specialist_core::exam::attempt::{ExamRecord, HeldAttempt};
 use specialist_core::exam::published::PublishedExam;
-use specialist_core::lms::{CommitPolicy, LmsReport, Trigger, display_name, interactions, report};
+use specialist_core::lms::{
+    Action, CommitPolicy, LmsReport, Trigger, display_name, interactions, report,
+};
 use specialist_core::manifest::{COURSE_FOLDER, CourseManifest};
 use specialist_core::suspend_data::{Snapshot, decode, encode, structure_hash};
 
 use crate::outbox::Outbox;
-use crate::platform::lms::{Lms, LmsState};
+use crate::platform::lms::{Launch, Lms, LmsState};
 use crate::platform::{fetch, storage, time, vault};
 use crate::route::Route;
 use crate::state::{Course, Learner};
@@ -52,22 +54,21 @@ pub struct LmsSession {
 }
 
 impl LmsSession {
-    /// Takes the LMS connection (if any); restores what the LMS kept into this device's
+    /// Takes the LMS connection and what it said at launch (if any); restores what the LMS kept into this device's
     /// storage before the learner's state is loaded, and takes the learner's name for the
     /// certificate profile.
     pub fn start(
         manifest: &CourseManifest,
-        connection: Option<Rc<dyn Lms>>,
+        connection: Option<(Rc<dyn Lms>, Launch)>,
         outbox: Outbox,
     ) -> Self {
-        let Some(lms) = connection else {
+        let Some((lms, launch)) = connection else {
             return Self {
                 session: StoredValue::new_local(None),
                 read_only: false,
                 ended: false,
             };
         };
-        let launch = lms.launch();
         let mut lms_snapshot = None;
         let mut keep_lms_state = false;
         if !launch.suspend_data.is_empty() {
@@ -211,7 +212,9 @@ impl LmsSession {
         let Some(url) = self.return_url() else {
             return;
         };
-        let state = self.state(course, learner, route);
+        let records = course.0.with_value(exam_records);
+        let (mut state, snapshot) = self.state(course, learner, route, &records);
+        state.suspend_data = self.suspend_data(&snapshot);
         let now = time::monotonic_milliseconds();
         let outbox = self
             .session
@@ -220,7 +223,7 @@ impl LmsSession {
             .session
             .try_update_value(|session| {
                 let session = session.as_mut()?;
-                if session.policy.on(Trigger::Exit, now) == specialist_core::lms::Action::Finish {
+                if session.policy.on(Trigger::Exit, now) == Action::Finish {
                     session
                         .lms
                         .finish(&state, now.saturating_sub(session.started_monotonic));
@@ -283,19 +286,32 @@ impl LmsSession {
     }
 
     fn on(self, trigger: Trigger, course: Course, learner: Learner, route: ReadSignal<Route>) {
-        let state = self.state(course, learner, route);
+        // The saved exam records are read once per trigger, for the report and the answers.
+        let records = course.0.with_value(exam_records);
+        let (mut state, snapshot) = self.state(course, learner, route, &records);
         let now = time::monotonic_milliseconds();
+        let action = self
+            .session
+            .try_update_value(|session| {
+                let session = session.as_mut()?;
+                let trigger = match (trigger, session.last_report) {
+                    (Trigger::Activity | Trigger::Tick, last) if last != Some(state.report) => {
+                        Trigger::StatusOrScore
+                    }
+                    (trigger, _) => trigger,
+                };
+                Some(session.policy.on(trigger, now))
+            })
+            .flatten()
+            .unwrap_or(Action::Wait);
+        if action != Action::Wait {
+            state.suspend_data = self.suspend_data(&snapshot);
+        }
         self.session.update_value(|session| {
             let Some(session) = session else { return };
-            let trigger = match (trigger, session.last_report) {
-                (Trigger::Activity | Trigger::Tick, last) if last != Some(state.report) => {
-                    Trigger::StatusOrScore
-                }
-                (trigger, _) => trigger,
-            };
-            match session.policy.on(trigger, now) {
-                specialist_core::lms::Action::Wait => {}
-                specialist_core::lms::Action::Commit => {
+            match action {
+                Action::Wait => {}
+                Action::Commit => {
                     let written = session.lms.write(&state);
                     let committed = session.lms.commit();
                     session.policy.committed(now, written && committed);
@@ -303,7 +319,7 @@ impl LmsSession {
                         session.last_report = Some(state.report);
                     }
                 }
-                specialist_core::lms::Action::Finish => {
+                Action::Finish => {
                     let elapsed = now.saturating_sub(session.started_monotonic);
                     session.lms.finish(&state, elapsed);
                 }
@@ -311,21 +327,23 @@ impl LmsSession {
         });
         self.send_records(trigger == Trigger::Exit);
         if trigger != Trigger::Exit {
-            self.report_new_attempts(course);
+            self.report_new_attempts(course, records);
         }
     }
 
-    /// The state to report now.
-    fn state(&self, course: Course, learner: Learner, route: ReadSignal<Route>) -> LmsState {
+    /// The status, score and location to report now, and the snapshot behind them; the
+    /// snapshot is encoded only when a commit is due ([`Self::suspend_data`]), not on
+    /// every change and tick.
+    fn state(
+        &self,
+        course: Course,
+        learner: Learner,
+        route: ReadSignal<Route>,
+        records: &[ExamRecord],
+    ) -> (LmsState, Snapshot) {
         course.0.with_value(|manifest| {
-            let records = exam_records(manifest);
             let progress = learner.progress.get_untracked();
-            let (limit, keep_lms_state) = self.session.with_value(|session| {
-                session.as_ref().map_or((None, true), |session| {
-                    (session.lms.suspend_data_limit(), session.keep_lms_state)
-                })
-            });
-            let mut snapshot = Snapshot::capture(manifest, &progress, &records);
+            let mut snapshot = Snapshot::capture(manifest, &progress, records);
             self.session.with_value(|session| {
                 if let Some(kept) = session
                     .as_ref()
@@ -334,51 +352,57 @@ impl LmsSession {
                     snapshot.keep_attempts_from(kept);
                 }
             });
-            let suspend_data = match limit.filter(|_| !keep_lms_state) {
-                None => None,
-                Some(limit) => match encode(&snapshot, limit) {
-                    Ok(encoded) => {
-                        if !encoded.dropped.is_empty() {
-                            web_sys::console::info_1(
-                                &format!(
-                                    "Specialist: to fit the LMS's {limit} characters, left out: {}",
-                                    encoded.dropped.join("; ")
-                                )
-                                .into(),
-                            );
-                        }
-                        Some(encoded.text)
-                    }
-                    Err(error) => {
-                        // The LMS keeps its last good copy rather than an empty one.
-                        web_sys::console::warn_1(&format!("Specialist: {error}").into());
-                        None
-                    }
-                },
-            };
             let location = match route.get_untracked() {
                 Route::Lesson { id, .. } => id,
                 _ => progress.last_lesson.clone().unwrap_or_default(),
             };
-            LmsState {
+            let state = LmsState {
                 report: report(manifest, &progress, &snapshot.outcomes(manifest)),
                 location,
-                suspend_data,
-            }
+                suspend_data: None,
+            };
+            (state, snapshot)
         })
     }
 
+    /// The snapshot encoded for the LMS; `None` where the LMS keeps none, where its copy
+    /// could not be read (left as it is), or where encoding failed (its last good copy
+    /// stays rather than an empty one).
+    fn suspend_data(&self, snapshot: &Snapshot) -> Option<String> {
+        let limit = self.session.with_value(|session| {
+            session
+                .as_ref()
+                .filter(|session| !session.keep_lms_state)
+                .and_then(|session| session.lms.suspend_data_limit())
+        })?;
+        match encode(snapshot, limit) {
+            Ok(encoded) => {
+                if !encoded.dropped.is_empty() {
+                    web_sys::console::info_1(
+                        &format!(
+                            "Specialist: to fit the LMS's {limit} characters, left out: {}",
+                            encoded.dropped.join("; ")
+                        )
+                        .into(),
+                    );
+                }
+                Some(encoded.text)
+            }
+            Err(error) => {
+                web_sys::console::warn_1(&format!("Specialist: {error}").into());
+                None
+            }
+        }
+    }
+
     /// Writes the answers of attempts submitted in this session as interactions, once each.
-    fn report_new_attempts(self, course: Course) {
-        let (records, exams) = course.0.with_value(|manifest| {
-            (
-                exam_records(manifest),
-                manifest
-                    .exams
-                    .iter()
-                    .map(|exam| (exam.id.clone(), exam.file.clone()))
-                    .collect::<Vec<_>>(),
-            )
+    fn report_new_attempts(self, course: Course, records: Vec<ExamRecord>) {
+        let exams = course.0.with_value(|manifest| {
+            manifest
+                .exams
+                .iter()
+                .map(|exam| (exam.id.clone(), exam.file.clone()))
+                .collect::<Vec<_>>()
         });
         let Some(started_wall) = self
             .session

@@ -10,11 +10,11 @@
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::canonical::to_canonical;
 use crate::certificate::Learner;
 use crate::exam::attempt::{Attempt, EXAM_RECORD_SCHEMA, ExamRecord};
+use crate::exam::seal::sha256_hex;
 use crate::outbox::OutboxEntry;
 use crate::progress::{PROGRESS_SCHEMA, Progress};
 
@@ -105,10 +105,7 @@ impl ProgressExport {
         unsealed.checksum.clear();
         let canonical = to_canonical(&unsealed)
             .map_err(|error| format!("the export could not be encoded: {error}"))?;
-        Ok(Sha256::digest(canonical.to_bytes())
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect())
+        Ok(sha256_hex(&canonical.to_bytes()))
     }
 
     /// Checks a parsed file before anything is written: its format and schema, that it is

@@ -6,6 +6,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use specialist_core::exam::display::escape_html;
+use specialist_core::lms::scaled_score;
 use specialist_core::manifest::CourseManifest;
 
 use crate::command::Failure;
@@ -61,26 +63,10 @@ impl PackageCourse {
     }
 }
 
-/// Text for XML content and attribute values.
-fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for character in text.chars() {
-        match character {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&apos;"),
-            other => escaped.push(other),
-        }
-    }
-    escaped
-}
-
 fn file_list(files: &[String]) -> String {
     files
         .iter()
-        .map(|file| format!("      <file href=\"{}\"/>\n", escape(file)))
+        .map(|file| format!("      <file href=\"{}\"/>\n", escape_html(file)))
         .collect()
 }
 
@@ -102,7 +88,7 @@ fn identifier(course: &PackageCourse) -> String {
 
 /// imsmanifest.xml for SCORM 1.2: one SCO, index.html, with adlcp:masteryscore.
 pub fn scorm12_manifest(course: &PackageCourse, files: &[String]) -> String {
-    let title = escape(&course.title);
+    let title = escape_html(&course.title);
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <manifest identifier="{identifier}" version="{version}"
@@ -130,7 +116,7 @@ pub fn scorm12_manifest(course: &PackageCourse, files: &[String]) -> String {
 </manifest>
 "#,
         identifier = identifier(course),
-        version = escape(&course.version),
+        version = escape_html(&course.version),
         mastery = course.mastery_percent,
         files = file_list(files),
     )
@@ -140,7 +126,7 @@ pub fn scorm12_manifest(course: &PackageCourse, files: &[String]) -> String {
 /// satisfied by a scaled score at the mastery mark (the LMS hands it to the app as
 /// cmi.scaled_passing_score); completion and success are set by the content.
 pub fn scorm2004_manifest(course: &PackageCourse, files: &[String]) -> String {
-    let title = escape(&course.title);
+    let title = escape_html(&course.title);
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <manifest identifier="{identifier}" version="{version}"
@@ -178,7 +164,7 @@ pub fn scorm2004_manifest(course: &PackageCourse, files: &[String]) -> String {
 </manifest>
 "#,
         identifier = identifier(course),
-        version = escape(&course.version),
+        version = escape_html(&course.version),
         scaled = scaled(course.mastery_percent),
         files = file_list(files),
     )
@@ -186,21 +172,14 @@ pub fn scorm2004_manifest(course: &PackageCourse, files: &[String]) -> String {
 
 /// A percentage as a decimal between 0 and 1 (`70` → `0.7`), as the standards write it.
 fn scaled(percent: u32) -> String {
-    match percent {
-        0 => "0".into(),
-        100.. => "1".into(),
-        _ => {
-            let text = format!("0.{percent:02}");
-            text.trim_end_matches('0').to_string()
-        }
-    }
+    scaled_score(percent.min(100) * 100)
 }
 
 /// cmi5.xml: one AU at index.html that moves on when completed and passed.
 pub fn cmi5_course_structure(course: &PackageCourse) -> String {
-    let language = escape(&course.language);
-    let title = escape(&course.title);
-    let description = escape(&course.description);
+    let language = escape_html(&course.language);
+    let title = escape_html(&course.title);
+    let description = escape_html(&course.description);
     let iri = course.course_iri();
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>

@@ -8,6 +8,7 @@
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
+use specialist_core::exam::seal::{sha256_hex, to_hex};
 
 /// The template, with `__VERSION__` and `__FILES__` to fill in.
 const TEMPLATE: &str = include_str!("service-worker.js");
@@ -25,10 +26,6 @@ fn precached(path: &str) -> bool {
         && !path.ends_with(".gz")
         && !path.ends_with(".br")
         && !path.ends_with(".DS_Store")
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// Every precached file of `directory` as (path relative to it with `/`, bytes), sorted.
@@ -74,7 +71,7 @@ fn version(files: &[(String, Vec<u8>)]) -> String {
         hasher.update([0]);
         hasher.update(Sha256::digest(bytes));
     }
-    hex(&hasher.finalize())[..16].to_string()
+    to_hex(&hasher.finalize())[..16].to_string()
 }
 
 /// Writes `sw.js` for the bundle in `directory` and stamps its version into index.html;
@@ -105,7 +102,7 @@ pub fn generate(directory: &Path) -> Result<String, String> {
     }
     let list = files
         .iter()
-        .map(|(path, bytes)| format!("  [{path:?}, \"{}\"]", hex(&Sha256::digest(bytes))))
+        .map(|(path, bytes)| format!("  [{path:?}, \"{}\"]", sha256_hex(bytes)))
         .collect::<Vec<_>>()
         .join(",\n");
     let worker = TEMPLATE
@@ -157,7 +154,7 @@ mod tests {
         let version = generate(&directory).unwrap();
         let worker = worker(&directory);
         assert!(worker.contains(&format!("const VERSION = \"{version}\";")));
-        let wasm_hash = hex(&Sha256::digest(b"wasm"));
+        let wasm_hash = sha256_hex(b"wasm");
         assert!(worker.contains(&format!("[\"app-0123456789abcdef.wasm\", \"{wasm_hash}\"]")));
         for path in ["config.json", "course/manifest.json", "index.html"] {
             assert!(
@@ -171,7 +168,7 @@ mod tests {
         assert!(index.contains(&format!(
             "<meta name=\"specialist-version\" content=\"{version}\">"
         )));
-        let index_hash = hex(&Sha256::digest(index.as_bytes()));
+        let index_hash = sha256_hex(index.as_bytes());
         assert!(
             worker.contains(&format!("[\"index.html\", \"{index_hash}\"]")),
             "the list holds the stamped index.html"
