@@ -1,22 +1,15 @@
 //! The root component: loads the course manifest, provides the course, the learner and the
 //! glossary to every page, counts time on task, and shows the page the hash route names.
 
-use std::rc::Rc;
-
 use leptos::prelude::*;
 use specialist_core::config::{Config, OverrideSource};
 use specialist_core::manifest::{CourseManifest, MANIFEST_PATH};
 use specialist_core::progress::{ProgressEvent, continue_lesson};
 use specialist_core::time_on_task::TimeOnTask;
 
+use crate::capabilities::{Capabilities, Connection};
 use crate::components::{AppStatus, GlossaryPopover, StorageNotice};
-use crate::lms::LmsSession;
-use crate::outbox::Outbox;
-use crate::pages::{
-    AttemptPage, CertificatePage, CourseHome, ExamPage, GlossaryPage, LessonPage, ModulePage,
-    NotFound, PracticePage, ResultsPage, SearchPage, SettingsPage, VerifierPage,
-};
-use crate::platform::lms::{Launch, Lms};
+use crate::pages::{CourseHome, GlossaryPage, LessonPage, ModulePage, NotFound, SearchPage};
 use crate::platform::{self, location, time};
 use crate::route::Route;
 use crate::state::{Course, Glossary, Installation, Learner, Settings};
@@ -33,8 +26,9 @@ impl std::fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
-async fn load_manifest()
--> Result<(CourseManifest, Config, Option<(Rc<dyn Lms>, Launch)>), LoadError> {
+async fn load_manifest(
+    capabilities: Capabilities,
+) -> Result<(CourseManifest, Config, Connection), LoadError> {
     let manifest: CourseManifest = platform::fetch::fetch_json(MANIFEST_PATH)
         .await
         .map_err(|error| LoadError(error.to_string()))?;
@@ -43,10 +37,7 @@ async fn load_manifest()
         .map_err(|error| LoadError(error.to_string()))?;
     let mut config = load_config().await?;
     // The LMS's launch is read once, here: its settings apply before anything renders.
-    let lms = platform::lms::connect().await.map(|lms| {
-        let launch = lms.launch();
-        (lms, launch)
-    });
+    let lms = (capabilities.connect_lms)().await;
     // config.json, then the launch link's parameters, then what the LMS passes.
     let mut warnings = config.check();
     warnings.extend(config.apply_overrides(
@@ -80,10 +71,18 @@ const CONFIG_PATH: &str = "config.json";
 
 /// The whole app: header, then the course player inside the loading and error boundaries.
 #[component]
-pub fn App() -> impl IntoView {
+pub fn App(
+    /// What this build can do beyond studying.
+    capabilities: Capabilities,
+) -> impl IntoView {
     let route = location::hash_route();
     location::take_over_scroll_restoration();
-    let manifest = LocalResource::new(load_manifest);
+    // A signal filled by a task rather than a resource under Transition and ErrorBoundary:
+    // the course loads once per page, and that async machinery cost the study build 23 KB
+    // gzip (bench/budget.toml).
+    let loaded =
+        RwSignal::new_local(None::<Result<(CourseManifest, Config, Connection), LoadError>>);
+    leptos::task::spawn_local(async move { loaded.set(Some(load_manifest(capabilities).await)) });
     let partner = PartnerBrand(RwSignal::new(None));
     provide_context(partner);
 
@@ -107,14 +106,11 @@ pub fn App() -> impl IntoView {
             </nav>
         </header>
         <main id="main" tabindex="-1">
-            <Transition fallback=|| view! { <p class="status" role="status">"Loading the course…"</p> }>
-                <ErrorBoundary fallback=|errors| view! { <LoadFailed errors/> }>
-                    {move || Suspend::new(async move {
-                        let (manifest, config, lms) = manifest.await?;
-                        Ok::<_, LoadError>(view! { <CoursePlayer manifest config lms route/> })
-                    })}
-                </ErrorBoundary>
-            </Transition>
+            {move || match loaded.get() {
+                None => view! { <p class="status" role="status">"Loading the course…"</p> }.into_any(),
+                Some(Err(error)) => view! { <LoadFailed error/> }.into_any(),
+                Some(Ok((manifest, config, lms))) => view! { <CoursePlayer manifest config lms route capabilities/> }.into_any(),
+            }}
         </main>
     }
 }
@@ -127,23 +123,21 @@ fn CoursePlayer(
     /// The deployment's settings.
     config: Config,
     /// The LMS that launched the app, if one did.
-    lms: Option<(Rc<dyn Lms>, Launch)>,
+    lms: Connection,
     /// The current route, from the address bar.
     route: ReadSignal<Route>,
+    /// What this build can do beyond studying.
+    capabilities: Capabilities,
 ) -> impl IntoView {
     apply_branding(&config);
-    // An LMS's saved state is restored into this device's storage before it is loaded.
-    let outbox = Outbox::start();
-    let lms = LmsSession::start(&manifest, lms, outbox);
-    let learner = Learner::load(&manifest.id, lms.read_only);
+    let services = (capabilities.start_services)(&manifest, lms);
+    let learner = Learner::load(&manifest.id, services.read_only);
     let glossary = Glossary::new(manifest.glossary_file.clone());
     let course = Course(StoredValue::new(manifest));
     provide_context(course);
     provide_context(learner);
     provide_context(glossary);
     provide_context(Settings(StoredValue::new(config)));
-    provide_context(outbox);
-    provide_context(lms);
     provide_context(Installation::start(learner));
 
     // Opening the course without a route resumes the lesson the learner was on.
@@ -158,7 +152,7 @@ fn CoursePlayer(
         location::navigate(&Route::lesson(&last));
     }
     count_time_on_task(route, learner);
-    lms.watch(course, learner, route);
+    (services.after_load)(course, learner, route);
     // Lessons restore their own scroll position; every other page opens at its top. After
     // a page change, focus moves to the main region, as it would on a new document.
     Effect::new(move |previous: Option<()>| {
@@ -191,20 +185,10 @@ fn CoursePlayer(
         }
         Route::Search { query } => view! { <SearchPage initial_query=query/> }.into_any(),
         Route::Glossary { id } => view! { <GlossaryPage id/> }.into_any(),
-        Route::Exam { id } => view! { <ExamPage id/> }.into_any(),
-        Route::Attempt { id } => view! { <AttemptPage id/> }.into_any(),
-        Route::Results {
-            id,
-            number,
-            timed_out,
-        } => view! { <ResultsPage id number timed_out/> }.into_any(),
-        Route::Practice { id } => view! { <PracticePage id/> }.into_any(),
-        Route::Certificate => view! { <CertificatePage/> }.into_any(),
-        Route::Verify => view! { <VerifierPage/> }.into_any(),
-        Route::Settings => view! { <SettingsPage/> }.into_any(),
         Route::NotFound { hash } => view! { <NotFound what=format!("page “{hash}”")/> }.into_any(),
+        other => (capabilities.page)(other),
     };
-    view! { <AppStatus route/> <StorageNotice/> {page} }
+    view! { {(capabilities.status)(route)} <AppStatus route/> <StorageNotice/> {page} }
 }
 
 /// Shows the partner's name and logo in the header and uses its accent colour, made
@@ -310,15 +294,15 @@ pub fn continue_route(course: Course, learner: Learner) -> Option<Route> {
 /// The panel shown when the course cannot be loaded, with each reason and a way to retry.
 #[component]
 fn LoadFailed(
-    /// The errors caught by the boundary.
-    errors: ArcRwSignal<Errors>,
+    /// Why the course could not be loaded.
+    error: LoadError,
 ) -> impl IntoView {
     let reload = |_| location::reload();
     view! {
         <section class="error-panel" role="alert">
             <h1>"The course could not be loaded"</h1>
             <ul>
-                {move || errors.get().into_iter().map(|(_, error)| view! { <li>{error.to_string()}</li> }).collect_view()}
+                <li>{error.to_string()}</li>
             </ul>
             <p>"Your saved progress is kept on this device. Check your connection and try again."</p>
             <button on:click=reload>"Try again"</button>

@@ -467,3 +467,34 @@ fn exam_records(manifest: &CourseManifest) -> Vec<ExamRecord> {
     let exams: Vec<String> = manifest.exams.iter().map(|exam| exam.id.clone()).collect();
     storage::exam_records(&manifest.id, &exams)
 }
+
+/// The LMS's status lines: the session already ended, or the way back to the platform.
+#[component]
+pub fn LmsStatus(
+    /// The current route, whose page the LMS is told about on the way out.
+    route: ReadSignal<Route>,
+) -> impl IntoView {
+    let lms = LmsSession::use_context();
+    let course = Course::use_context();
+    let learner = Learner::use_context();
+    let leaving = RwSignal::new(false);
+    let exit = move |_| {
+        leaving.set(true);
+        leptos::task::spawn_local(lms.exit_to_lms(course, learner, route));
+    };
+    view! {
+        {lms.ended.then(|| view! {
+            <p class="status-line status-warning" role="status" data-testid="lms-ended">
+                "This visit to your learning platform has ended, so nothing more is recorded. Open the course from the platform again to continue."
+            </p>
+        })}
+        {lms.return_url().filter(|_| !lms.ended).map(|_| view! {
+            <p class="status-line" data-testid="lms-exit">
+                "You opened this course from your learning platform. "
+                <button type="button" on:click=exit disabled=move || leaving.get()>
+                    {move || if leaving.get() { "Saving and returning…" } else { "Return to the learning platform" }}
+                </button>
+            </p>
+        })}
+    }
+}

@@ -11,6 +11,38 @@ pub struct SearchIndex {
     pub terms: Vec<(String, String, String)>,
 }
 
+/// An index with every text folded once, when it loads: folding the whole course again on
+/// every keystroke was most of a keystroke's time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreparedIndex {
+    index: SearchIndex,
+    /// Each section's text, folded, in the index's order.
+    sections: Vec<String>,
+    /// Each term's name and definition, folded, in the index's order.
+    terms: Vec<(String, String)>,
+}
+
+impl PreparedIndex {
+    /// Folds every text of `index` once.
+    pub fn new(index: SearchIndex) -> Self {
+        let sections = index
+            .sections
+            .iter()
+            .map(|(_, _, text)| fold(text))
+            .collect();
+        let terms = index
+            .terms
+            .iter()
+            .map(|(_, name, definition)| (fold(name), fold(definition)))
+            .collect();
+        Self {
+            index,
+            sections,
+            terms,
+        }
+    }
+}
+
 /// Where a result leads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HitTarget {
@@ -98,20 +130,23 @@ fn snippet(text: &str, start: usize, length: usize) -> (String, String, String) 
 /// Finds `query` (case-insensitive) in every section and term. Results: terms whose name
 /// matches first, then lesson sections by how often the query occurs, then course order;
 /// one result per lesson (its best section).
-pub fn search(index: &SearchIndex, query: &str) -> Vec<Hit> {
+pub fn search(prepared: &PreparedIndex, query: &str) -> Vec<Hit> {
+    let index = &prepared.index;
     let needle = fold(query.trim());
     if needle.chars().count() < MINIMUM_QUERY {
         return Vec::new();
     }
-    let find = |text: &str| -> Option<(usize, usize)> {
-        let folded = fold(text);
+    // Folding keeps every byte offset, so a match in the folded text is one in the original.
+    let find = |folded: &str| -> Option<(usize, usize)> {
         let first = folded.find(&needle)?;
         Some((first, folded.matches(&needle).count()))
     };
     let mut term_hits = Vec::new();
-    for (id, name, definition) in &index.terms {
-        let in_name = find(name);
-        let in_definition = find(definition);
+    for ((id, name, definition), (folded_name, folded_definition)) in
+        index.terms.iter().zip(&prepared.terms)
+    {
+        let in_name = find(folded_name);
+        let in_definition = find(folded_definition);
         let (text, (start, _)) = match (in_name, in_definition) {
             (Some(found), _) => (name, found),
             (None, Some(found)) => (definition, found),
@@ -142,8 +177,10 @@ pub fn search(index: &SearchIndex, query: &str) -> Vec<Hit> {
 
     // The best section of each lesson, keeping course order for ties.
     let mut lesson_hits: Vec<(usize, Hit)> = Vec::new();
-    for (order, (lesson, heading, text)) in index.sections.iter().enumerate() {
-        let Some((start, occurrences)) = find(text) else {
+    for (order, ((lesson, heading, text), folded)) in
+        index.sections.iter().zip(&prepared.sections).enumerate()
+    {
+        let Some((start, occurrences)) = find(folded) else {
             continue;
         };
         let (before, matched, after) = snippet(text, start, needle.len());
@@ -226,7 +263,7 @@ mod tests {
 
     #[test]
     fn a_word_in_one_lesson_only_finds_that_lesson_first_with_the_match_highlighted() {
-        let hits = search(&index(), "REFURBISHED");
+        let hits = search(&PreparedIndex::new(index()), "REFURBISHED");
         assert_eq!(lessons(&hits), ["refurbished"]);
         assert_eq!(hits[0].matched, "Refurbished");
         assert_eq!(hits[0].before, "");
@@ -235,7 +272,7 @@ mod tests {
 
     #[test]
     fn lessons_rank_by_occurrences_and_appear_once() {
-        let hits = search(&index(), "carbon");
+        let hits = search(&PreparedIndex::new(index()), "carbon");
         assert_eq!(lessons(&hits), ["intro", "refurbished"]);
         assert_eq!(
             hits[0].occurrences, 4,
@@ -252,7 +289,7 @@ mod tests {
 
     #[test]
     fn terms_whose_name_matches_come_before_lessons() {
-        let hits = search(&index(), "pue");
+        let hits = search(&PreparedIndex::new(index()), "pue");
         assert_eq!(
             hits[0].target,
             HitTarget::Term {
@@ -265,9 +302,9 @@ mod tests {
 
     #[test]
     fn short_or_blank_queries_find_nothing_and_unknown_words_find_nothing() {
-        assert!(search(&index(), " c ").is_empty());
-        assert!(search(&index(), "").is_empty());
-        assert!(search(&index(), "photosynthesis").is_empty());
+        assert!(search(&PreparedIndex::new(index()), " c ").is_empty());
+        assert!(search(&PreparedIndex::new(index()), "").is_empty());
+        assert!(search(&PreparedIndex::new(index()), "photosynthesis").is_empty());
     }
 
     #[test]
@@ -297,6 +334,7 @@ mod tests {
             )],
             terms: vec![],
         };
+        let index = PreparedIndex::new(index);
         let hits = search(&index, "éco");
         assert_eq!(hits[0].matched, "ÉCO");
         assert_eq!(search(&index, "ökologie")[0].matched, "Ökologie");

@@ -1,13 +1,12 @@
-//! The status lines under the header: offline (and what waits to be sent), a new version
+//! The status lines under the header (the LMS's come first, from `crate::lms::LmsStatus`): offline (and what waits to be sent), a new version
 //! ready (never offered while an exam attempt runs), and storage nearly full.
 
 use leptos::prelude::*;
 
-use crate::lms::LmsSession;
 use crate::outbox::Outbox;
 use crate::platform::{service_worker, storage};
 use crate::route::Route;
-use crate::state::{Course, Installation, Learner};
+use crate::state::{Course, Installation};
 
 /// Shows what the learner should know about the connection, updates and storage.
 #[component]
@@ -17,9 +16,8 @@ pub fn AppStatus(
     route: ReadSignal<Route>,
 ) -> impl IntoView {
     let installation = Installation::use_context();
-    let lms = LmsSession::use_context();
-    let learner = Learner::use_context();
-    let outbox = Outbox::use_context();
+    // Only the full build has an outbox; the study build hands over when anything waits.
+    let outbox = use_context::<Outbox>();
     let course = Course::use_context();
     let (course_id, exams) = course.0.with_value(|manifest| {
         (
@@ -56,30 +54,12 @@ pub fn AppStatus(
         }
     });
 
-    let leaving = RwSignal::new(false);
-    let exit = move |_| {
-        leaving.set(true);
-        leptos::task::spawn_local(lms.exit_to_lms(course, learner, route));
-    };
     view! {
-        {lms.ended.then(|| view! {
-            <p class="status-line status-warning" role="status" data-testid="lms-ended">
-                "This visit to your learning platform has ended, so nothing more is recorded. Open the course from the platform again to continue."
-            </p>
-        })}
-        {lms.return_url().filter(|_| !lms.ended).map(|_| view! {
-            <p class="status-line" data-testid="lms-exit">
-                "You opened this course from your learning platform. "
-                <button type="button" on:click=exit disabled=move || leaving.get()>
-                    {move || if leaving.get() { "Saving and returning…" } else { "Return to the learning platform" }}
-                </button>
-            </p>
-        })}
         <Show when=move || !online.get()>
             <p class="status-line status-offline" role="status" data-testid="offline-status">
                 <strong>"You are offline."</strong>
                 " Lessons and exams work as usual and everything is saved on this device. "
-                {move || match outbox.waiting(specialist_core::outbox::CERTIFICATE) {
+                {move || match outbox.map_or(0, |outbox| outbox.waiting(specialist_core::outbox::CERTIFICATE)) {
                     0 => String::new(),
                     1 => "1 certificate is waiting to be sent when the network returns.".into(),
                     count => format!("{count} certificates are waiting to be sent when the network returns."),

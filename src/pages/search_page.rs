@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use specialist_core::manifest::COURSE_FOLDER;
-use specialist_core::search::{Hit, HitTarget, MINIMUM_QUERY, SearchIndex, search};
+use specialist_core::search::{Hit, HitTarget, MINIMUM_QUERY, PreparedIndex, SearchIndex, search};
 
 use crate::platform::{fetch, location};
 use crate::route::Route;
@@ -23,8 +23,14 @@ pub fn SearchPage(
     let url = course
         .0
         .with_value(|manifest| format!("{COURSE_FOLDER}{}", manifest.search_file));
-    let index = RwSignal::new(None::<Result<SearchIndex, fetch::FetchError>>);
-    fetch::fetch_json_into(url, index);
+    let index = RwSignal::new(None::<Result<PreparedIndex, String>>);
+    leptos::task::spawn_local(async move {
+        let loaded = fetch::fetch_json::<SearchIndex>(&url)
+            .await
+            .map(PreparedIndex::new)
+            .map_err(|error| error.to_string());
+        index.try_set(Some(loaded));
+    });
     let input = NodeRef::<leptos::html::Input>::new();
     Effect::new(move |_| {
         if let Some(input) = input.get() {
@@ -35,7 +41,7 @@ pub fn SearchPage(
         let text = query.get();
         index.with(|index| match index {
             Some(Ok(index)) => Ok(search(index, &text)),
-            Some(Err(error)) => Err(error.to_string()),
+            Some(Err(error)) => Err(error.clone()),
             None => Ok(Vec::new()),
         })
     });

@@ -84,6 +84,31 @@ pub fn reload() {
     }
 }
 
+/// The session storage key index.html's loader reads: when set, it starts the full build.
+const FULL_BUILD_KEY: &str = "specialist.full-build";
+
+/// Asks index.html's loader for the full build for the rest of this tab's session, and
+/// reloads into it at the same address (see `crate::capabilities`).
+pub fn hand_over_to_full_build() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    // Without the flag the loader would start the study build again, and reload forever.
+    let flagged = window
+        .session_storage()
+        .ok()
+        .flatten()
+        .is_some_and(|session| session.set_item(FULL_BUILD_KEY, "1").is_ok());
+    if flagged {
+        let _ = window.location().reload();
+    } else {
+        web_sys::console::error_1(
+            &"Specialist: this browser refuses session storage, so exams, the certificate and This device cannot open"
+                .into(),
+        );
+    }
+}
+
 /// Tells the browser not to restore scroll positions itself: it would do so before the
 /// lesson content has arrived (and clamp to the top); the app restores them.
 pub fn take_over_scroll_restoration() {

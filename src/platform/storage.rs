@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use specialist_core::exam::attempt::{Attempt, EXAM_RECORD_SCHEMA, ExamRecord};
+use specialist_core::exam::attempt::{Attempt, EXAM_RECORD_SCHEMA, ExamRecord, ExamStanding};
 use specialist_core::progress::{PROGRESS_SCHEMA, Progress};
 use wasm_bindgen::JsValue;
 use web_sys::js_sys::JSON;
@@ -268,15 +268,24 @@ pub fn exam_records(course: &str, exams: &[String]) -> Vec<ExamRecord> {
         .collect()
 }
 
+/// Whether an exam of `course` was passed and whether an attempt is in flight, read without
+/// parsing its attempts whole (`ExamStanding`); nothing saved, or unreadable, reads as neither
+/// (the exam page reports an unreadable record and sets it aside).
+pub fn exam_standing(course: &str, exam: &str) -> ExamStanding {
+    storage()
+        .ok()
+        .and_then(|storage| storage.get_item(&exam_key(course, exam)).ok().flatten())
+        .and_then(|raw| parse_json::<ExamStanding>(&raw).ok())
+        .unwrap_or_default()
+}
+
 /// Whether any exam of `course` (of those in `exams`) has an attempt in flight at
 /// `now_wall`: open and before its deadline (one left past it is submitted, on whichever
 /// version opens it, with the answers it already holds).
 pub fn attempt_in_flight(course: &str, exams: &[String], now_wall: i64) -> bool {
-    exam_records(course, exams).iter().any(|record| {
-        record.attempts.iter().any(|attempt| {
-            attempt.is_open() && attempt.clock.deadline_wall_milliseconds() > now_wall
-        })
-    })
+    exams
+        .iter()
+        .any(|exam| exam_standing(course, exam).in_flight(now_wall))
 }
 
 /// Everything saved for `course` in local storage, for an export: progress, each exam's

@@ -145,6 +145,12 @@ export async function outboxAll() {
   return entries.sort((a, b) => a.created_wall - b.created_wall);
 }
 
+// How many entries wait to be sent; the study build hands over to the full build when any do.
+export async function outboxWaiting() {
+  const entries = await request((await store(OUTBOX, "readonly")).getAll());
+  return entries.filter((entry) => entry.state === "queued").length;
+}
+
 // Saves an entry (replacing the one with its id) durably.
 export async function outboxPut(entry) {
   await put(OUTBOX, entry);

@@ -3,6 +3,10 @@
 //! It is the one place that knows how the parts fit together: which tools at which
 //! versions, how the bundle is built, and how the suites run against a real server.
 
+mod bench;
+mod bench_server;
+mod budget;
+mod builds;
 mod bundle;
 mod command;
 mod dist;
@@ -20,7 +24,9 @@ const USAGE: &str = "usage: cargo xtask <command>
   course publish SOURCE TARGET     publish a course source folder into TARGET (a bundle's course/)
   serve [--port N] [--db PATH]     build the release bundle and run the server on 127.0.0.1
   dist                             build the bundle and write web.zip, scorm12.zip, scorm2004.zip and cmi5.zip to target/dist
-  service-worker DIR               write DIR/sw.js for a built bundle (Trunk's post-build hook runs it)
+  builds DIR                       name the app's two builds by hash in DIR/index.html (Trunk's post-build hook)
+  bench [--no-build] [--runs N]    build the release bundle and measure it (sizes, browser, Lighthouse, server); writes target/bench/report.json
+  service-worker DIR               the same, then write DIR/sw.js for a release bundle (Trunk's post-build hook)
   test                             fmt, clippy, cargo tests, bundle build, Playwright; ends with `N passed, M failed`";
 
 /// The workspace root (the parent of xtask/), whatever directory cargo was run from.
@@ -41,13 +47,15 @@ fn main() -> ExitCode {
     let result = match arguments.first().map(String::as_str) {
         Some("setup") => setup::run(&root),
         Some("dist") => dist::run(&root),
+        Some("bench") => bench::run(&root, &arguments[1..]),
+        Some("bench-server") => bench_server::run_standalone(&root),
         Some("serve") => serve(&root, &arguments[1..]),
         Some("test") => return test::run(&root),
         Some("service-worker") => {
-            return match arguments
-                .get(1)
-                .map(|directory| service_worker::generate(Path::new(directory)))
-            {
+            return match arguments.get(1).map(|directory| {
+                builds::stamp(Path::new(directory))
+                    .and_then(|()| service_worker::generate(Path::new(directory)))
+            }) {
                 Some(Ok(version)) => {
                     println!("service worker: version {version}");
                     ExitCode::SUCCESS
@@ -59,6 +67,19 @@ fn main() -> ExitCode {
                 None => {
                     eprintln!("{USAGE}");
                     ExitCode::from(2)
+                }
+            };
+        }
+        Some("builds") => {
+            let Some(directory) = arguments.get(1) else {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            };
+            return match builds::stamp(Path::new(directory)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    eprintln!("builds: {error}");
+                    ExitCode::FAILURE
                 }
             };
         }

@@ -40,6 +40,16 @@ pub struct RunningServer {
     pub url: String,
 }
 
+/// What a start may add to the flags every server gets.
+#[derive(Default)]
+pub struct Extras<'a> {
+    /// Flags appended after the common ones, e.g. `["--rate-limit", "0"]`.
+    pub arguments: &'a [&'a str],
+    /// A file to receive the server's log (its stderr) instead of the terminal, for runs
+    /// that would otherwise print a line per request.
+    pub log_file: Option<&'a Path>,
+}
+
 impl RunningServer {
     /// Starts the server and waits until it prints the URL it listens on.
     pub fn start(
@@ -50,13 +60,47 @@ impl RunningServer {
         port: &str,
         base_path: &str,
     ) -> Result<Self, Failure> {
+        Self::start_with(
+            binary,
+            bundle,
+            course,
+            database,
+            port,
+            base_path,
+            &Extras::default(),
+        )
+    }
+
+    /// [`RunningServer::start`] with extra flags and, optionally, the log in a file.
+    pub fn start_with(
+        binary: &Path,
+        bundle: &Path,
+        course: &Path,
+        database: &Path,
+        port: &str,
+        base_path: &str,
+        extras: &Extras<'_>,
+    ) -> Result<Self, Failure> {
         let mut server = Command::new(binary);
         server
             .args(["--bundle".as_ref(), bundle.as_os_str()])
             .args(["--course".as_ref(), course.as_os_str()])
             .args(["--db".as_ref(), database.as_os_str()])
             .args(["--port", port, "--base-path", base_path])
+            .args(extras.arguments)
             .stdout(Stdio::piped());
+        let mut messages = "see its messages above".to_string();
+        if let Some(log_file) = extras.log_file {
+            let log = std::fs::File::create(log_file).map_err(|error| {
+                Failure::new(
+                    "specialist-server",
+                    format!("cannot create the log file {}: {error}", log_file.display()),
+                    None,
+                )
+            })?;
+            server.stderr(log);
+            messages = format!("see its log in {}", log_file.display());
+        }
         let line = describe(&server);
         let mut child = server.spawn().map_err(|error| Failure {
             tool: "specialist-server".into(),
@@ -87,9 +131,7 @@ impl RunningServer {
                 Err(Failure {
                     tool: "specialist-server".into(),
                     command: Some(line),
-                    detail: format!(
-                        "did not start listening within 30 s ({status}); see its messages above"
-                    ),
+                    detail: format!("did not start listening within 30 s ({status}); {messages}"),
                     hint: None,
                 })
             }

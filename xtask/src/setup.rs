@@ -20,7 +20,9 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     ("poppler-utils", "/usr/bin/pdftoppm"),
 ];
 /// Folders with a package-lock.json that `npm ci` installs.
-const NPM_FOLDERS: &[&str] = &["tools", "tests/e2e"];
+const NPM_FOLDERS: &[&str] = &["tools", "tests/e2e", "bench"];
+/// twiggy, which `cargo xtask bench` runs to list what is largest in the wasm.
+const TWIGGY_VERSION: &str = "0.8.0";
 
 /// Runs every setup step in order, printing one line per step.
 pub fn run(root: &Path) -> Result<(), Failure> {
@@ -34,12 +36,33 @@ pub fn run(root: &Path) -> Result<(), Failure> {
         npm_ci(root, folder)?;
     }
     wasm_opt(root)?;
+    twiggy(root)?;
     println!("setup: done in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }
 
 fn report(step: &str, status: &str) {
     println!("setup: {step:<34} {status}");
+}
+
+fn twiggy(root: &Path) -> Result<(), Failure> {
+    let step = format!("twiggy {TWIGGY_VERSION}");
+    let found = output_of(tool(root, "twiggy").arg("--version"));
+    if found.as_deref() == Some(&format!("twiggy {TWIGGY_VERSION}")) {
+        report(&step, "present");
+        return Ok(());
+    }
+    report(
+        &step,
+        &format!("installing (found: {})", found.as_deref().unwrap_or("none")),
+    );
+    command::run(
+        "twiggy",
+        Command::new("cargo").args(["install", "twiggy", "--version", TWIGGY_VERSION, "--locked"]),
+        Some(format!(
+            "cargo install twiggy --version {TWIGGY_VERSION} --locked"
+        )),
+    )
 }
 
 fn wasm_target() -> Result<(), Failure> {

@@ -67,6 +67,59 @@ impl ExamRecord {
     }
 }
 
+/// What the course home and the update offer need from a saved [`ExamRecord`]: whether an
+/// attempt passed and whether one is still in flight. Read from the same JSON, it skips the
+/// questions, responses and transcript, so the study build (src/capabilities.rs) carries no
+/// parser for them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct ExamStanding {
+    attempts: Vec<AttemptStanding>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+struct AttemptStanding {
+    clock: ClockStanding,
+    submission: Option<SubmissionStanding>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+struct ClockStanding {
+    started_wall_milliseconds: i64,
+    limit_milliseconds: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+struct SubmissionStanding {
+    result: ResultStanding,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+struct ResultStanding {
+    passed: bool,
+}
+
+impl ExamStanding {
+    /// Whether any attempt was submitted with a passing score ([`ExamRecord::passed`]).
+    pub fn passed(&self) -> bool {
+        self.attempts.iter().any(|attempt| {
+            attempt
+                .submission
+                .as_ref()
+                .is_some_and(|submission| submission.result.passed)
+        })
+    }
+
+    /// Whether an attempt is open and before its deadline at `now_wall`.
+    pub fn in_flight(&self, now_wall: i64) -> bool {
+        self.attempts.iter().any(|attempt| {
+            let deadline = attempt.clock.started_wall_milliseconds.saturating_add(
+                i64::try_from(attempt.clock.limit_milliseconds).unwrap_or(i64::MAX),
+            );
+            attempt.submission.is_none() && deadline > now_wall
+        })
+    }
+}
+
 /// How long a practice set stays open: practice is untimed, so this only bounds the numbers.
 pub const PRACTICE_LIMIT_MILLISECONDS: u64 = 10 * 365 * 24 * 60 * 60 * 1000;
 
@@ -686,6 +739,42 @@ pub(crate) mod tests {
         );
         assert_eq!(attempt.transcript.verify(), Ok(()));
         assert_eq!(attempt.clock.elapsed_milliseconds(), 7_000);
+    }
+
+    #[test]
+    fn the_standing_read_from_a_saved_record_agrees_with_the_record() {
+        let exam = exam();
+        let standing_of = |record: &ExamRecord| -> ExamStanding {
+            serde_json::from_str(&serde_json::to_string(record).unwrap()).unwrap()
+        };
+        let mut record = ExamRecord::new("course", &exam.id);
+        assert!(!standing_of(&record).passed());
+        assert!(!standing_of(&record).in_flight(START));
+
+        let mut failed = Attempt::start(&exam, 1, false, 7, 100, at(0)).unwrap();
+        record.attempts.push(failed.clone());
+        let deadline = failed.clock.deadline_wall_milliseconds();
+        assert!(standing_of(&record).in_flight(deadline - 1));
+        assert!(
+            !standing_of(&record).in_flight(deadline),
+            "past its deadline it is not in flight"
+        );
+        failed.submit(&exam, SubmitReason::Manual, at(MINUTE));
+        record.attempts = vec![failed];
+        assert!(!standing_of(&record).in_flight(START));
+        assert_eq!(standing_of(&record).passed(), record.passed());
+        assert!(!record.passed());
+
+        let mut passed = Attempt::start(&exam, 2, false, 8, 100, at(0)).unwrap();
+        for question in passed.questions.clone() {
+            passed
+                .answer(&exam, &question.id, Some(right(&question.id)), at(1_000))
+                .unwrap();
+        }
+        passed.submit(&exam, SubmitReason::Manual, at(2_000));
+        record.attempts.push(passed);
+        assert!(record.passed());
+        assert!(standing_of(&record).passed());
     }
 
     #[test]

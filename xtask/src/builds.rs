@@ -1,0 +1,175 @@
+//! Naming the app's two builds by content hash and telling index.html's loader about them.
+//!
+//! Trunk builds the study and the full build (src/capabilities.rs) and injects neither
+//! (index.html's loader picks one); it hashes the study build's names, but the full build is
+//! a `data-type="worker"` app (Trunk allows one main app) and its files come out unhashed. This step, run after every build by Trunk's post-build hook and again for
+//! every test bundle (a republished course changes the lesson files), renames them
+//! `specialist-study-<hash>.js` / `_bg.wasm` (so the server can serve them as immutable) and
+//! writes their names, the snippets each imports (preloaded with it rather than after it)
+//! and each lesson's file into the `specialist-builds` JSON element.
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+use specialist_core::exam::seal::to_hex;
+
+/// The two builds, by the Cargo binary names in index.html.
+pub const BUILDS: [(&str, &str); 2] = [("study", "specialist-study"), ("full", "specialist-full")];
+
+/// The element index.html's loader reads.
+const ELEMENT_START: &str = "<script id=\"specialist-builds\" type=\"application/json\">";
+
+/// Renames freshly built apps to hashed names and writes the loader's JSON into index.html.
+pub fn stamp(directory: &Path) -> Result<(), String> {
+    let mut builds = serde_json::Map::new();
+    for (key, name) in BUILDS {
+        let (js, wasm) = hashed_names(directory, name)?;
+        let source = std::fs::read_to_string(directory.join(&js))
+            .map_err(|error| format!("cannot read {js}: {error}"))?;
+        let imports = crate::budget::static_imports(&source);
+        builds.insert(
+            key.into(),
+            serde_json::json!({ "js": js, "wasm": wasm, "imports": imports }),
+        );
+    }
+    builds.insert("lessons".into(), lesson_files(directory)?.into());
+    let index = directory.join("index.html");
+    let html = std::fs::read_to_string(&index)
+        .map_err(|error| format!("cannot read {}: {error}", index.display()))?;
+    let start = html
+        .find(ELEMENT_START)
+        .map(|found| found + ELEMENT_START.len())
+        .ok_or_else(|| format!("{} has no {ELEMENT_START} element", index.display()))?;
+    let end = start
+        + html[start..]
+            .find("</script>")
+            .ok_or_else(|| format!("{}: the builds element is not closed", index.display()))?;
+    let json = serde_json::Value::Object(builds).to_string();
+    let stamped = format!("{}{json}{}", &html[..start], &html[end..]);
+    std::fs::write(&index, stamped)
+        .map_err(|error| format!("cannot write {}: {error}", index.display()))
+}
+
+/// The build's JS and wasm names, renaming Trunk's unhashed output first when it is there.
+fn hashed_names(directory: &Path, name: &str) -> Result<(String, String), String> {
+    let fresh_js = directory.join(format!("{name}.js"));
+    let fresh_wasm = directory.join(format!("{name}_bg.wasm"));
+    if fresh_js.exists() {
+        let read = |path: &Path| {
+            std::fs::read(path).map_err(|error| format!("cannot read {}: {error}", path.display()))
+        };
+        let mut hasher = Sha256::new();
+        hasher.update(read(&fresh_js)?);
+        hasher.update(read(&fresh_wasm)?);
+        let hash = to_hex(&hasher.finalize())[..16].to_string();
+        for (from, to) in [
+            (&fresh_js, format!("{name}-{hash}.js")),
+            (&fresh_wasm, format!("{name}-{hash}_bg.wasm")),
+        ] {
+            std::fs::rename(from, directory.join(&to))
+                .map_err(|error| format!("cannot rename {}: {error}", from.display()))?;
+        }
+    }
+    let mut found = Vec::new();
+    let entries = std::fs::read_dir(directory)
+        .map_err(|error| format!("cannot list {}: {error}", directory.display()))?;
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        if let Some(hash) = file
+            .strip_prefix(&format!("{name}-"))
+            .and_then(|rest| rest.strip_suffix(".js"))
+            // Trunk's own hash (the study build's) drops leading zeros.
+            && (8..=16).contains(&hash.len())
+            && hash.bytes().all(|byte| byte.is_ascii_hexdigit())
+        {
+            found.push((file.clone(), format!("{name}-{hash}_bg.wasm")));
+        }
+    }
+    match found.as_slice() {
+        [(js, wasm)] if directory.join(wasm).exists() => Ok((js.clone(), wasm.clone())),
+        [] => Err(format!(
+            "{}: no build of {name} (index.html names it for Trunk)",
+            directory.display()
+        )),
+        _ => Err(format!(
+            "{}: more than one build of {name}, or its wasm is missing",
+            directory.display()
+        )),
+    }
+}
+
+/// Each lesson's id and file (relative to `course/`), from the published manifest.
+fn lesson_files(directory: &Path) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+    let path = directory.join("course/manifest.json");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+    let manifest: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|error| format!("{} is not JSON: {error}", path.display()))?;
+    let mut lessons = serde_json::Map::new();
+    for module in manifest["modules"].as_array().into_iter().flatten() {
+        for lesson in module["lessons"].as_array().into_iter().flatten() {
+            if let (Some(id), Some(file)) = (lesson["id"].as_str(), lesson["file"].as_str()) {
+                lessons.insert(id.into(), file.into());
+            }
+        }
+    }
+    Ok(lessons)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fresh_builds_are_renamed_by_hash_and_named_with_every_lesson_in_index_html() {
+        let directory = std::env::temp_dir().join(format!("xtask-builds-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&directory);
+        std::fs::create_dir_all(directory.join("course")).unwrap();
+        for (_, name) in BUILDS {
+            std::fs::write(
+                directory.join(format!("{name}.js")),
+                format!("import {{ a }} from './snippets/{name}/x.js';\n"),
+            )
+            .unwrap();
+            std::fs::write(directory.join(format!("{name}_bg.wasm")), b"wasm").unwrap();
+        }
+        std::fs::write(
+            directory.join("course/manifest.json"),
+            r#"{"modules":[{"lessons":[{"id":"a","file":"lessons/a-1.html"}]},{"lessons":[{"id":"b","file":"lessons/b-2.html"}]}]}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            directory.join("index.html"),
+            format!("<head>{ELEMENT_START}{{}}</script></head>"),
+        )
+        .unwrap();
+        stamp(&directory).unwrap();
+        let first = std::fs::read_to_string(directory.join("index.html")).unwrap();
+        // Stamping again (a test bundle after republishing) finds the hashed names.
+        stamp(&directory).unwrap();
+        let second = std::fs::read_to_string(directory.join("index.html")).unwrap();
+        assert_eq!(first, second);
+        let json: serde_json::Value = serde_json::from_str(
+            first
+                .split(ELEMENT_START)
+                .nth(1)
+                .unwrap()
+                .split("</script>")
+                .next()
+                .unwrap(),
+        )
+        .unwrap();
+        let study_js = json["study"]["js"].as_str().unwrap();
+        assert!(study_js.starts_with("specialist-study-") && study_js.ends_with(".js"));
+        assert!(directory.join(study_js).exists());
+        assert!(
+            directory
+                .join(json["full"]["wasm"].as_str().unwrap())
+                .exists()
+        );
+        assert!(!directory.join("specialist-full.js").exists());
+        assert_eq!(json["lessons"]["b"], "lessons/b-2.html");
+        assert_eq!(json["full"]["imports"][0], "snippets/specialist-full/x.js");
+        std::fs::remove_dir_all(&directory).unwrap();
+    }
+}
