@@ -14,24 +14,9 @@
 // floor page use the same detection. Times are milliseconds since navigation start
 // (performance.timeOrigin) or since the triggering event's timeStamp.
 
-import { writeFileSync } from "node:fs";
 import { chromium } from "playwright-core";
+import { BASE, CHROME, CHROMIUM_FLAGS, LESSON, RUNS, describeError, finish, requireEnvironment, run } from "./common.mjs";
 
-const BASE = process.env.BENCH_URL;
-const LESSON = process.env.BENCH_LESSON;
-const RUNS = Math.max(1, Number.parseInt(process.env.BENCH_RUNS || "5", 10) || 5);
-const OUT = process.env.BENCH_OUT;
-const CHROME = process.env.CHROME_PATH || "/usr/bin/chromium";
-
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 // A phone-sized window, like Lighthouse's mobile profile (412 x 823 CSS pixels).
 const VIEWPORT = { width: 412, height: 823 };
 // Lighthouse's "slow 4G" as applied throttling: 150 ms RTT x 3.75, 1.6 Mbps and 750 kbps x 0.9.
@@ -69,7 +54,6 @@ function withTimeout(promise, ms, what) {
     }),
   ]);
 }
-const describeError = (error) => String((error && error.message) || error).split("\n")[0];
 
 // ---------------------------------------------------------------------------------------
 // The probe, run in every document before its own scripts (context.addInitScript).
@@ -843,17 +827,11 @@ async function measureMemory(browser, manifest) {
 // ---------------------------------------------------------------------------------------
 
 async function main() {
-  for (const [name, value] of [
-    ["BENCH_URL", BASE],
-    ["BENCH_LESSON", LESSON],
-    ["BENCH_OUT", OUT],
-  ]) {
-    if (!value) throw new Error(`${name} is not set`);
-  }
+  requireEnvironment();
   const started = Date.now();
   const report = {};
   let measured = 0;
-  const browser = await chromium.launch({ executablePath: CHROME, args: ARGS, headless: true });
+  const browser = await chromium.launch({ executablePath: CHROME, args: CHROMIUM_FLAGS, headless: true });
   try {
     log(`Chromium ${browser.version()}, ${BASE}, lesson ${LESSON}, ${RUNS} runs`);
     let manifest = null;
@@ -889,20 +867,7 @@ async function main() {
   } finally {
     await browser.close().catch(() => {});
   }
-  report.seconds = Math.round((Date.now() - started) / 1000);
-  writeFileSync(OUT, `${JSON.stringify(report, null, 2)}\n`);
-  log(`wrote ${OUT} in ${report.seconds} s`);
-  if (measured === 0) process.exitCode = 1;
+  finish(report, started, measured, log);
 }
 
-main().catch((error) => {
-  log(`failed: ${error && error.stack ? error.stack : error}`);
-  if (OUT) {
-    try {
-      writeFileSync(OUT, `${JSON.stringify({ error: describeError(error) })}\n`);
-    } catch (writeError) {
-      log(`cannot write ${OUT}: ${describeError(writeError)}`);
-    }
-  }
-  process.exitCode = 1;
-});
+run(main, log);

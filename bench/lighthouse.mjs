@@ -8,30 +8,16 @@
 // Environment: BENCH_URL (base URL ending in "/"), BENCH_LESSON, BENCH_RUNS (default 5),
 // BENCH_OUT, CHROME_PATH.
 
-import { mkdtempSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import * as chromeLauncher from "chrome-launcher";
 import lighthouse from "lighthouse";
+import { BASE, CHROME, CHROMIUM_FLAGS, LESSON, RUNS, describeError, finish, requireEnvironment, run } from "./common.mjs";
 
-const BASE = process.env.BENCH_URL;
-const LESSON = process.env.BENCH_LESSON;
-const RUNS = Math.max(1, Number.parseInt(process.env.BENCH_RUNS || "5", 10) || 5);
-const OUT = process.env.BENCH_OUT;
-const CHROME = process.env.CHROME_PATH || "/usr/bin/chromium";
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const FINDINGS = 10;
 
 const log = (...parts) => console.error("lighthouse.mjs:", ...parts);
-const describeError = (error) => String((error && error.message) || error).split("\n")[0];
 const round = (value, digits = 1) => {
   if (typeof value !== "number" || !Number.isFinite(value)) return null;
   const scale = 10 ** digits;
@@ -49,7 +35,7 @@ async function runOnce(url) {
   const profile = mkdtempSync(join(tmpdir(), "specialist-lighthouse-"));
   let chrome;
   try {
-    chrome = await chromeLauncher.launch({ chromePath: CHROME, chromeFlags: FLAGS, userDataDir: profile, logLevel: "silent" });
+    chrome = await chromeLauncher.launch({ chromePath: CHROME, chromeFlags: CHROMIUM_FLAGS, userDataDir: profile, logLevel: "silent" });
   } catch (error) {
     rmSync(profile, { recursive: true, force: true });
     throw error;
@@ -203,13 +189,7 @@ async function measurePage(name, url) {
 }
 
 async function main() {
-  for (const [name, value] of [
-    ["BENCH_URL", BASE],
-    ["BENCH_LESSON", LESSON],
-    ["BENCH_OUT", OUT],
-  ]) {
-    if (!value) throw new Error(`${name} is not set`);
-  }
+  requireEnvironment();
   const started = Date.now();
   const report = {};
   let measured = 0;
@@ -227,20 +207,7 @@ async function main() {
       log(`${name} failed: ${describeError(error)}`);
     }
   }
-  report.seconds = Math.round((Date.now() - started) / 1000);
-  writeFileSync(OUT, `${JSON.stringify(report, null, 2)}\n`);
-  log(`wrote ${OUT} in ${report.seconds} s`);
-  if (measured === 0) process.exitCode = 1;
+  finish(report, started, measured, log);
 }
 
-main().catch((error) => {
-  log(`failed: ${error && error.stack ? error.stack : error}`);
-  if (OUT) {
-    try {
-      writeFileSync(OUT, `${JSON.stringify({ error: describeError(error) })}\n`);
-    } catch (writeError) {
-      log(`cannot write ${OUT}: ${describeError(writeError)}`);
-    }
-  }
-  process.exitCode = 1;
-});
+run(main, log);

@@ -9,7 +9,9 @@
 // Run by `cargo xtask bench-server` (xtask/src/bench_server.rs), which builds the certificates
 // (BENCH_BODIES, one JSON document a line), starts the server and reads BENCH_OUT.
 // Latencies are each request's own time from write to full response, computed here from
-// every response rather than from autocannon's whole-millisecond histogram.
+// every response rather than from autocannon's whole-millisecond histogram. autocannon
+// meters a rate per second (each second's quota is sent at once, one post after another on
+// each connection), so at a fixed rate up to BENCH_FIXED_RATE_CONNECTIONS posts overlap.
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";

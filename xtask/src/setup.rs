@@ -45,26 +45,6 @@ fn report(step: &str, status: &str) {
     println!("setup: {step:<34} {status}");
 }
 
-fn twiggy(root: &Path) -> Result<(), Failure> {
-    let step = format!("twiggy {TWIGGY_VERSION}");
-    let found = output_of(tool(root, "twiggy").arg("--version"));
-    if found.as_deref() == Some(&format!("twiggy {TWIGGY_VERSION}")) {
-        report(&step, "present");
-        return Ok(());
-    }
-    report(
-        &step,
-        &format!("installing (found: {})", found.as_deref().unwrap_or("none")),
-    );
-    command::run(
-        "twiggy",
-        Command::new("cargo").args(["install", "twiggy", "--version", TWIGGY_VERSION, "--locked"]),
-        Some(format!(
-            "cargo install twiggy --version {TWIGGY_VERSION} --locked"
-        )),
-    )
-}
-
 fn wasm_target() -> Result<(), Failure> {
     const TARGET: &str = "wasm32-unknown-unknown";
     let installed = output_of(Command::new("rustup").args(["target", "list", "--installed"]))
@@ -82,9 +62,20 @@ fn wasm_target() -> Result<(), Failure> {
 }
 
 fn trunk(root: &Path) -> Result<(), Failure> {
-    let step = format!("trunk {TRUNK_VERSION}");
-    let found = output_of(tool(root, "trunk").arg("--version"));
-    if found.as_deref() == Some(&format!("trunk {TRUNK_VERSION}")) {
+    cargo_installed(root, "trunk", TRUNK_VERSION, "trunk")
+}
+
+fn twiggy(root: &Path) -> Result<(), Failure> {
+    // twiggy calls itself twiggy-opt in its --version line.
+    cargo_installed(root, "twiggy", TWIGGY_VERSION, "twiggy-opt")
+}
+
+/// Installs `program` at `version` with `cargo install --locked` unless `program --version`
+/// already prints `name version`.
+fn cargo_installed(root: &Path, program: &str, version: &str, name: &str) -> Result<(), Failure> {
+    let step = format!("{program} {version}");
+    let found = output_of(tool(root, program).arg("--version"));
+    if found.as_deref() == Some(format!("{name} {version}").as_str()) {
         report(&step, "present");
         return Ok(());
     }
@@ -93,10 +84,10 @@ fn trunk(root: &Path) -> Result<(), Failure> {
         &format!("installing (found: {})", found.as_deref().unwrap_or("none")),
     );
     command::run(
-        "trunk",
-        Command::new("cargo").args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"]),
+        program,
+        Command::new("cargo").args(["install", program, "--version", version, "--locked"]),
         Some(format!(
-            "cargo install trunk --version {TRUNK_VERSION} --locked"
+            "cargo install {program} --version {version} --locked"
         )),
     )
 }
