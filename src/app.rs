@@ -69,7 +69,7 @@ async fn load_config() -> Result<Config, LoadError> {
 /// Where the deployment's settings are, relative to index.html.
 const CONFIG_PATH: &str = "config.json";
 
-/// The whole app: header, then the course player inside the loading and error boundaries.
+/// The whole app: header, then the course player once the course has loaded (or why not).
 #[component]
 pub fn App(
     /// What this build can do beyond studying.

@@ -1,7 +1,7 @@
 //! What each build of the app can do beyond studying, as function pointers the root
 //! component calls.
 //!
-//! The critical path must stay within 150 KB gzip (bench/budget.toml), and exams, the
+//! What a first visit downloads is held to a size budget (bench/budget.toml), and exams, the
 //! certificate, This device, the outbox and LMS embedding are most of the code. Trunk
 //! cannot split one wasm, so this library is built twice: the study build (course, lessons,
 //! search, glossary) that a learner's visit loads first, and the full build. Architecture
@@ -23,7 +23,7 @@ use crate::pages::{
     AttemptPage, CertificatePage, ExamPage, PracticePage, ResultsPage, SettingsPage, VerifierPage,
 };
 use crate::platform::lms::{self, Launch, Lms};
-use crate::platform::{location, vault};
+use crate::platform::{location, service_worker, vault};
 use crate::route::Route;
 use crate::state::{Course, Learner};
 
@@ -78,9 +78,10 @@ pub const FULL: Capabilities = Capabilities {
 fn start_study_services(_: &CourseManifest, _: Connection) -> Services {
     // Certificates waiting to be sent are the full build's to send, so it takes over when
     // any wait (rare: after a completion that found the backend down or the device offline).
+    // Offline, the full build could not send them either.
     leptos::task::spawn_local(async {
-        if vault::outbox_waiting().await.unwrap_or(0) > 0 {
-            location::hand_over_to_full_build();
+        if service_worker::online() && vault::certificates_waiting().await.unwrap_or(0) > 0 {
+            let _ = location::hand_over_to_full_build();
         }
     });
     Services {
@@ -90,8 +91,12 @@ fn start_study_services(_: &CourseManifest, _: Connection) -> Services {
 }
 
 fn hand_over_page(_: Route) -> AnyView {
-    location::hand_over_to_full_build();
-    view! { <p class="status" role="status">"Opening…"</p> }.into_any()
+    match location::hand_over_to_full_build() {
+        Ok(()) => view! { <p class="status" role="status">"Opening…"</p> }.into_any(),
+        Err(reason) => {
+            view! { <section class="error-panel" role="alert"><p>{reason}</p></section> }.into_any()
+        }
+    }
 }
 
 fn start_all_services(manifest: &CourseManifest, connection: Connection) -> Services {
@@ -120,6 +125,11 @@ fn full_page(route: Route) -> AnyView {
         Route::Verify => view! { <VerifierPage/> }.into_any(),
         Route::Settings => view! { <SettingsPage/> }.into_any(),
         // The player renders the study pages itself and never passes them here.
-        _ => ().into_any(),
+        Route::Home
+        | Route::Module { .. }
+        | Route::Lesson { .. }
+        | Route::Search { .. }
+        | Route::Glossary { .. }
+        | Route::NotFound { .. } => ().into_any(),
     }
 }

@@ -88,25 +88,25 @@ pub fn reload() {
 const FULL_BUILD_KEY: &str = "specialist.full-build";
 
 /// Asks index.html's loader for the full build for the rest of this tab's session, and
-/// reloads into it at the same address (see `crate::capabilities`).
-pub fn hand_over_to_full_build() {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    // Without the flag the loader would start the study build again, and reload forever.
+/// reloads into it at the same address (see `crate::capabilities`). Says why, instead, when
+/// the reload could not work: offline with no service worker to answer it, or no session
+/// storage for the flag (the loader would start the study build again, and reload forever).
+pub fn hand_over_to_full_build() -> Result<(), String> {
+    let window = web_sys::window().ok_or("no browser window")?;
+    if !crate::platform::service_worker::online() && !crate::platform::service_worker::controlled()
+    {
+        return Err("This part of the course is not on this device yet, and you are offline. Connect once and it will work offline from then on.".into());
+    }
     let flagged = window
         .session_storage()
         .ok()
         .flatten()
         .is_some_and(|session| session.set_item(FULL_BUILD_KEY, "1").is_ok());
-    if flagged {
-        let _ = window.location().reload();
-    } else {
-        web_sys::console::error_1(
-            &"Specialist: this browser refuses session storage, so exams, the certificate and This device cannot open"
-                .into(),
-        );
+    if !flagged {
+        return Err("This browser refuses session storage, which exams, the certificate and This device need. Allow site data for this page and reload.".into());
     }
+    reload();
+    Ok(())
 }
 
 /// Tells the browser not to restore scroll positions itself: it would do so before the
@@ -163,4 +163,18 @@ pub fn local_date_time(wall_milliseconds: i64) -> String {
         web_sys::js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(wall_milliseconds as f64));
     date.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED)
         .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FULL_BUILD_KEY;
+
+    #[test]
+    fn index_html_reads_the_flag_this_module_writes() {
+        let index = include_str!("../../index.html");
+        assert!(
+            index.contains(&format!("\"{FULL_BUILD_KEY}\"")),
+            "index.html's loader must read session storage key {FULL_BUILD_KEY}"
+        );
+    }
 }

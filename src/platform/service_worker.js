@@ -79,6 +79,11 @@ export async function attemptRunning(running) {
   }
 }
 
+// Whether the service worker answers this page, so a reload works without the network.
+export function controlled() {
+  return "serviceWorker" in navigator && Boolean(navigator.serviceWorker.controller);
+}
+
 export function online() {
   return navigator.onLine !== false;
 }

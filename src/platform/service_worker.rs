@@ -16,6 +16,8 @@ extern "C" {
     fn attempt_running_promise(running: bool) -> web_sys::js_sys::Promise;
     #[wasm_bindgen(js_name = online)]
     fn online_now() -> bool;
+    #[wasm_bindgen(js_name = controlled)]
+    fn controlled_now() -> bool;
     #[wasm_bindgen(js_name = storageEstimate)]
     fn storage_estimate_promise() -> web_sys::js_sys::Promise;
     #[wasm_bindgen(js_name = persistStorage)]
@@ -42,6 +44,11 @@ pub fn attempt_running(running: bool) {
     wasm_bindgen_futures::spawn_local(async move {
         let _ = JsFuture::from(attempt_running_promise(running)).await;
     });
+}
+
+/// Whether the service worker answers this page, so a reload works without the network.
+pub fn controlled() -> bool {
+    controlled_now()
 }
 
 /// Whether the browser believes it is online.

@@ -276,6 +276,7 @@ pub fn exam_standing(course: &str, exam: &str) -> ExamStanding {
         .ok()
         .and_then(|storage| storage.get_item(&exam_key(course, exam)).ok().flatten())
         .and_then(|raw| parse_json::<ExamStanding>(&raw).ok())
+        .filter(|standing| standing.is_record_of(course, exam))
         .unwrap_or_default()
 }
 

@@ -145,10 +145,11 @@ export async function outboxAll() {
   return entries.sort((a, b) => a.created_wall - b.created_wall);
 }
 
-// How many entries wait to be sent; the study build hands over to the full build when any do.
-export async function outboxWaiting() {
+// How many certificates wait to be sent; the study build hands over to the full build when
+// any do (LMS statements wait only under an LMS launch, which starts the full build anyway).
+export async function certificatesWaiting() {
   const entries = await request((await store(OUTBOX, "readonly")).getAll());
-  return entries.filter((entry) => entry.state === "queued").length;
+  return entries.filter((entry) => entry.kind === "certificate" && entry.state === "queued").length;
 }
 
 // Saves an entry (replacing the one with its id) durably.

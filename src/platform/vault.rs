@@ -21,8 +21,8 @@ extern "C" {
     ) -> web_sys::js_sys::Promise;
     #[wasm_bindgen(js_name = outboxAll)]
     fn outbox_all_promise() -> web_sys::js_sys::Promise;
-    #[wasm_bindgen(js_name = outboxWaiting)]
-    fn outbox_waiting_promise() -> web_sys::js_sys::Promise;
+    #[wasm_bindgen(js_name = certificatesWaiting)]
+    fn certificates_waiting_promise() -> web_sys::js_sys::Promise;
     #[wasm_bindgen(js_name = outboxPut)]
     fn outbox_put_promise(entry: JsValue) -> web_sys::js_sys::Promise;
     #[wasm_bindgen(js_name = post)]
@@ -105,9 +105,9 @@ pub async fn outbox_entries() -> Result<Vec<OutboxEntry>, String> {
     Ok(entries)
 }
 
-/// How many outbox entries wait to be sent, without reading them into Rust.
-pub async fn outbox_waiting() -> Result<u32, String> {
-    let value = settle(outbox_waiting_promise()).await?;
+/// How many certificates wait in the outbox, without reading the entries into Rust.
+pub async fn certificates_waiting() -> Result<u32, String> {
+    let value = settle(certificates_waiting_promise()).await?;
     // A count of IndexedDB records is a small whole number.
     Ok(value.as_f64().unwrap_or(0.0) as u32)
 }

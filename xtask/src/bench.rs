@@ -96,7 +96,7 @@ pub fn run(root: &Path, arguments: &[String]) -> Result<(), Failure> {
             "target_gzip_bytes": budget.target_gzip_bytes,
             "ceiling_gzip_bytes": budget.ceiling_gzip_bytes,
         },
-        "twiggy_top": twiggy_top(root),
+        "twiggy_top": twiggy_top(root, files.iter().find(|file| file.name.ends_with(".wasm")).map_or(0, |file| file.raw)),
         "runs": options.runs,
     });
 
@@ -179,10 +179,7 @@ fn first_lesson(bundle: &Path) -> Result<String, String> {
     let text = std::fs::read_to_string(bundle.join("course/manifest.json"))
         .map_err(|error| format!("cannot read the course manifest: {error}"))?;
     let manifest: Value = serde_json::from_str(&text).map_err(|error| error.to_string())?;
-    manifest["modules"][0]["lessons"][0]["id"]
-        .as_str()
-        .map(str::to_string)
-        .ok_or_else(|| "the course manifest has no lesson".into())
+    budget::first_lesson(&manifest, "id")
 }
 
 /// Runs bench/NAME with the bench's environment and returns the JSON it wrote, or the error.
@@ -218,7 +215,7 @@ fn node_script(root: &Path, name: &str, base_url: &str, lesson: &str, runs: u32)
 /// twiggy's ten largest items of the study build as shipped: the linked wasm through
 /// wasm-bindgen and wasm-opt -Oz as Trunk runs them, but keeping the function names (which
 /// the shipped file drops) so that the items can be named.
-fn twiggy_top(root: &Path) -> Value {
+fn twiggy_top(root: &Path, shipped_bytes: usize) -> Value {
     let named = root.join(BENCH_DIRECTORY).join("named");
     let _ = std::fs::remove_dir_all(&named);
     let steps = [
@@ -270,7 +267,8 @@ fn twiggy_top(root: &Path) -> Value {
                 return None;
             }
             let bytes: u64 = fields.get(1)?.parse().ok()?;
-            let percent: f64 = fields.get(2)?.parse().ok()?;
+            // A share of the wasm as shipped, which has no name section.
+            let percent = bytes as f64 * 100.0 / shipped_bytes.max(1) as f64;
             Some(json!({"item": name, "bytes": bytes, "percent": percent}))
         })
         .take(10)
@@ -301,8 +299,7 @@ fn csv_fields(line: &str) -> Vec<String> {
 fn figure(value: &Value, unit: &str) -> String {
     match value.as_f64() {
         Some(number) if unit == "ms" => format!("{number:.1} ms"),
-        Some(number) if unit == "KB" => format!("{:.1} KB", number / 1024.0),
-        Some(number) if unit == "MB" => format!("{:.1} MB", number / 1_048_576.0),
+        Some(number) if unit == "MiB" => format!("{:.1} MiB", number / 1_048_576.0),
         Some(number) => format!("{number:.2}{unit}"),
         None => value.get("error").and_then(Value::as_str).map_or_else(
             || "–".to_string(),
@@ -403,11 +400,11 @@ fn summary(report: &Value, files: &[budget::Sized]) -> String {
         ),
         (
             "JS heap after every lesson".into(),
-            figure(&browser["memory"]["js_heap_used_bytes"], "MB"),
+            figure(&browser["memory"]["js_heap_used_bytes"], "MiB"),
         ),
         (
             "wasm memory after every lesson".into(),
-            figure(&browser["memory"]["wasm_memory_bytes"], "MB"),
+            figure(&browser["memory"]["wasm_memory_bytes"], "MiB"),
         ),
     ];
     text.push_str("\nBrowser (Debian Chromium; cold and repeat: 562.5 ms RTT, 1.44 Mbps down, 0.675 Mbps up, 4× CPU):\n");
@@ -448,7 +445,9 @@ fn summary(report: &Value, files: &[budget::Sized]) -> String {
     if let Some(error) = server.get("error") {
         text.push_str(&format!("  error: {error}\n"));
     }
-    text.push_str("\ntwiggy top 10 (study build as shipped, names kept):\n");
+    text.push_str(
+        "\ntwiggy top 10 (study build as shipped, names kept; share of the shipped wasm):\n",
+    );
     for row in report["twiggy_top"].as_array().into_iter().flatten() {
         text.push_str(&format!(
             "  {:>9} {:>6.2} %  {}\n",

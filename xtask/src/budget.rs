@@ -75,9 +75,7 @@ pub fn critical_path(bundle: &Path) -> Result<Vec<Sized>, String> {
     let manifest: serde_json::Value =
         serde_json::from_str(&read_text(bundle, "course/manifest.json")?)
             .map_err(|error| format!("course/manifest.json: {error}"))?;
-    let first_lesson = manifest["modules"][0]["lessons"][0]["file"]
-        .as_str()
-        .ok_or("course/manifest.json has no lesson")?;
+    let first_lesson = first_lesson(&manifest, "file")?;
 
     let mut names = vec!["index.html".to_string(), study_js.clone()];
     names.extend(static_imports(&read_text(bundle, &study_js)?));
@@ -162,6 +160,18 @@ pub fn enforce(root: &Path, bundle: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
+/// A field of the course's first lesson (a planned module has none, so it is skipped).
+pub fn first_lesson(manifest: &serde_json::Value, field: &str) -> Result<String, String> {
+    manifest["modules"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|module| module["lessons"].as_array().into_iter().flatten())
+        .find_map(|lesson| lesson[field].as_str())
+        .map(str::to_string)
+        .ok_or_else(|| "course/manifest.json has no lesson".into())
+}
+
 fn read_text(bundle: &Path, name: &str) -> Result<String, String> {
     std::fs::read_to_string(bundle.join(name))
         .map_err(|error| format!("cannot read {name}: {error}"))
@@ -170,8 +180,8 @@ fn read_text(bundle: &Path, name: &str) -> Result<String, String> {
 /// The JSON index.html's loader reads (xtask/src/builds.rs writes it).
 fn builds_json(index: &str) -> Result<serde_json::Value, String> {
     let start = index
-        .find("<script id=\"specialist-builds\" type=\"application/json\">")
-        .map(|found| found + index[found..].find('>').unwrap_or(0) + 1)
+        .find(crate::builds::ELEMENT_START)
+        .map(|found| found + crate::builds::ELEMENT_START.len())
         .ok_or("index.html has no specialist-builds element")?;
     let end = start
         + index[start..]
@@ -236,7 +246,7 @@ mod tests {
         write("manifest.webmanifest", "{}");
         write(
             "course/manifest.json",
-            r#"{"modules":[{"lessons":[{"file":"lessons/first-1.html"}]}]}"#,
+            r#"{"modules":[{"lessons":[]},{"lessons":[{"file":"lessons/first-1.html"}]}]}"#,
         );
         write("course/lessons/first-1.html", "<p>First</p>");
         let files = critical_path(&bundle).unwrap();

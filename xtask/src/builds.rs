@@ -1,10 +1,11 @@
 //! Naming the app's two builds by content hash and telling index.html's loader about them.
 //!
 //! Trunk builds the study and the full build (src/capabilities.rs) and injects neither
-//! (index.html's loader picks one); it hashes the study build's names, but the full build is
-//! a `data-type="worker"` app (Trunk allows one main app) and its files come out unhashed. This step, run after every build by Trunk's post-build hook and again for
-//! every test bundle (a republished course changes the lesson files), renames them
-//! `specialist-study-<hash>.js` / `_bg.wasm` (so the server can serve them as immutable) and
+//! (index.html's loader picks one); the full build is a `data-type="worker"` app only because
+//! Trunk allows one main app. This step, run after every build by Trunk's post-build hook
+//! and again for every test bundle (a republished course changes the lesson files), renames
+//! both `specialist-<build>-<16 hex>.js` / `_bg.wasm` (so the server serves them as
+//! immutable) and
 //! writes their names, the snippets each imports (preloaded with it rather than after it)
 //! and each lesson's file into the `specialist-builds` JSON element.
 
@@ -17,7 +18,7 @@ use specialist_core::exam::seal::to_hex;
 pub const BUILDS: [(&str, &str); 2] = [("study", "specialist-study"), ("full", "specialist-full")];
 
 /// The element index.html's loader reads.
-const ELEMENT_START: &str = "<script id=\"specialist-builds\" type=\"application/json\">";
+pub const ELEMENT_START: &str = "<script id=\"specialist-builds\" type=\"application/json\">";
 
 /// Renames freshly built apps to hashed names and writes the loader's JSON into index.html.
 pub fn stamp(directory: &Path) -> Result<(), String> {
@@ -50,39 +51,47 @@ pub fn stamp(directory: &Path) -> Result<(), String> {
         .map_err(|error| format!("cannot write {}: {error}", index.display()))
 }
 
-/// The build's JS and wasm names, renaming Trunk's unhashed output first when it is there.
+/// The build's JS and wasm, renamed (when they are not yet) to a SHA-256 of their bytes:
+/// Trunk leaves the full build unhashed, and its own hash of the study build drops leading
+/// zeros, which the server's `name-<16 hex>` rule for immutable files would not recognise.
 fn hashed_names(directory: &Path, name: &str) -> Result<(String, String), String> {
-    let fresh_js = directory.join(format!("{name}.js"));
-    let fresh_wasm = directory.join(format!("{name}_bg.wasm"));
-    if fresh_js.exists() {
-        let read = |path: &Path| {
-            std::fs::read(path).map_err(|error| format!("cannot read {}: {error}", path.display()))
-        };
-        let mut hasher = Sha256::new();
-        hasher.update(read(&fresh_js)?);
-        hasher.update(read(&fresh_wasm)?);
-        let hash = to_hex(&hasher.finalize())[..16].to_string();
-        for (from, to) in [
-            (&fresh_js, format!("{name}-{hash}.js")),
-            (&fresh_wasm, format!("{name}-{hash}_bg.wasm")),
-        ] {
-            std::fs::rename(from, directory.join(&to))
-                .map_err(|error| format!("cannot rename {}: {error}", from.display()))?;
+    let (js, wasm) = current_files(directory, name)?;
+    let read = |file: &str| {
+        std::fs::read(directory.join(file)).map_err(|error| format!("cannot read {file}: {error}"))
+    };
+    let mut hasher = Sha256::new();
+    hasher.update(read(&js)?);
+    hasher.update(read(&wasm)?);
+    let hash = to_hex(&hasher.finalize())[..16].to_string();
+    let named = (
+        format!("{name}-{hash}.js"),
+        format!("{name}-{hash}_bg.wasm"),
+    );
+    if js != named.0 {
+        for (from, to) in [(&js, &named.0), (&wasm, &named.1)] {
+            std::fs::rename(directory.join(from), directory.join(to))
+                .map_err(|error| format!("cannot rename {from}: {error}"))?;
         }
     }
-    let mut found = Vec::new();
+    Ok(named)
+}
+
+/// The one build of `name` in `directory`: `name.js` as Trunk wrote it, or `name-<hex>.js`.
+fn current_files(directory: &Path, name: &str) -> Result<(String, String), String> {
     let entries = std::fs::read_dir(directory)
         .map_err(|error| format!("cannot list {}: {error}", directory.display()))?;
+    let mut found = Vec::new();
     for entry in entries.flatten() {
         let file = entry.file_name().to_string_lossy().into_owned();
-        if let Some(hash) = file
-            .strip_prefix(&format!("{name}-"))
-            .and_then(|rest| rest.strip_suffix(".js"))
-            // Trunk's own hash (the study build's) drops leading zeros.
-            && (8..=16).contains(&hash.len())
-            && hash.bytes().all(|byte| byte.is_ascii_hexdigit())
-        {
-            found.push((file.clone(), format!("{name}-{hash}_bg.wasm")));
+        let Some(stem) = file.strip_suffix(".js") else {
+            continue;
+        };
+        let ours = stem == name
+            || stem.strip_prefix(&format!("{name}-")).is_some_and(|hash| {
+                (1..=16).contains(&hash.len()) && hash.bytes().all(|byte| byte.is_ascii_hexdigit())
+            });
+        if ours {
+            found.push((file.clone(), format!("{stem}_bg.wasm")));
         }
     }
     match found.as_slice() {
@@ -126,12 +135,18 @@ mod tests {
         let _ = std::fs::remove_dir_all(&directory);
         std::fs::create_dir_all(directory.join("course")).unwrap();
         for (_, name) in BUILDS {
+            // Trunk names the study build with its own (here short) hash, the full one plain.
+            let stem = if name == "specialist-study" {
+                format!("{name}-abc")
+            } else {
+                name.to_string()
+            };
             std::fs::write(
-                directory.join(format!("{name}.js")),
+                directory.join(format!("{stem}.js")),
                 format!("import {{ a }} from './snippets/{name}/x.js';\n"),
             )
             .unwrap();
-            std::fs::write(directory.join(format!("{name}_bg.wasm")), b"wasm").unwrap();
+            std::fs::write(directory.join(format!("{stem}_bg.wasm")), b"wasm").unwrap();
         }
         std::fs::write(
             directory.join("course/manifest.json"),
@@ -161,6 +176,8 @@ mod tests {
         .unwrap();
         let study_js = json["study"]["js"].as_str().unwrap();
         assert!(study_js.starts_with("specialist-study-") && study_js.ends_with(".js"));
+        assert_eq!(study_js.len(), "specialist-study-".len() + 16 + ".js".len());
+        assert!(!directory.join("specialist-study-abc.js").exists());
         assert!(directory.join(study_js).exists());
         assert!(
             directory

@@ -73,6 +73,9 @@ impl ExamRecord {
 /// parser for them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct ExamStanding {
+    schema: u32,
+    course: String,
+    exam: String,
     attempts: Vec<AttemptStanding>,
 }
 
@@ -99,6 +102,12 @@ struct ResultStanding {
 }
 
 impl ExamStanding {
+    /// Whether this is a record of `exam` of `course` in the schema this version reads; the
+    /// exam page refuses (and sets aside) any other, so nothing else may count either.
+    pub fn is_record_of(&self, course: &str, exam: &str) -> bool {
+        self.schema == EXAM_RECORD_SCHEMA && self.course == course && self.exam == exam
+    }
+
     /// Whether any attempt was submitted with a passing score ([`ExamRecord::passed`]).
     pub fn passed(&self) -> bool {
         self.attempts.iter().any(|attempt| {
@@ -112,10 +121,11 @@ impl ExamStanding {
     /// Whether an attempt is open and before its deadline at `now_wall`.
     pub fn in_flight(&self, now_wall: i64) -> bool {
         self.attempts.iter().any(|attempt| {
-            let deadline = attempt.clock.started_wall_milliseconds.saturating_add(
-                i64::try_from(attempt.clock.limit_milliseconds).unwrap_or(i64::MAX),
-            );
-            attempt.submission.is_none() && deadline > now_wall
+            attempt.submission.is_none()
+                && crate::exam::clock::deadline_wall_milliseconds(
+                    attempt.clock.started_wall_milliseconds,
+                    attempt.clock.limit_milliseconds,
+                ) > now_wall
         })
     }
 }
@@ -775,6 +785,13 @@ pub(crate) mod tests {
         record.attempts.push(passed);
         assert!(record.passed());
         assert!(standing_of(&record).passed());
+        assert!(standing_of(&record).is_record_of("course", &exam.id));
+        assert!(!standing_of(&record).is_record_of("other-course", &exam.id));
+        record.schema = EXAM_RECORD_SCHEMA + 1;
+        assert!(
+            !standing_of(&record).is_record_of("course", &exam.id),
+            "a record in another schema is refused, as the exam page refuses it"
+        );
     }
 
     #[test]

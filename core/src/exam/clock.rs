@@ -53,6 +53,11 @@ pub struct ExamClock {
     last: Option<ClockReading>,
 }
 
+/// When an attempt started at `started_wall` with `limit` milliseconds ends, wall-clock.
+pub fn deadline_wall_milliseconds(started_wall: i64, limit: u64) -> i64 {
+    started_wall.saturating_add(i64::try_from(limit).unwrap_or(i64::MAX))
+}
+
 /// The time limit after an accommodation: `minutes × multiplier_percent / 100`, in milliseconds.
 /// A multiplier of 150 gives 50 % extra time.
 pub fn accommodated_limit_milliseconds(minutes: u32, multiplier_percent: u32) -> u64 {
@@ -82,8 +87,7 @@ impl ExamClock {
 
     /// The wall-clock deadline fixed at start, milliseconds since the epoch.
     pub fn deadline_wall_milliseconds(&self) -> i64 {
-        self.started_wall_milliseconds
-            .saturating_add(i64::try_from(self.limit_milliseconds).unwrap_or(i64::MAX))
+        deadline_wall_milliseconds(self.started_wall_milliseconds, self.limit_milliseconds)
     }
 
     /// The elapsed time kept so far.

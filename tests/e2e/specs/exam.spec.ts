@@ -356,6 +356,9 @@ test('an exam can be completed with the keyboard alone, and axe finds no violati
   await page.goto(rootUrl());
   await completeAllLessons(page);
   await page.goto(`${rootUrl()}#/exams/${EXAM}`);
+  // The lessons ran on the study build; the exam page opens once the full build has taken
+  // over (a reload), and only then is there anything to tab to.
+  await expect(page.getByRole('button', { name: /^Start attempt 1 of/ })).toBeVisible();
   await tabTo(page, 'button:not([disabled])');
   await expect(page.locator(':focus')).toHaveText(/^Start attempt 1 of/);
   await page.keyboard.press('Enter');
