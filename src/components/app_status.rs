@@ -1,5 +1,6 @@
-//! The status lines under the header (the LMS's come first, from `crate::lms::LmsStatus`): offline (and what waits to be sent), a new version
-//! ready (never offered while an exam attempt runs), and storage nearly full.
+//! The status lines under the header (the LMS's come first, from `crate::lms::LmsStatus`):
+//! offline (and what waits to be sent), a new version ready (never offered while an exam
+//! attempt runs), and storage nearly full.
 
 use leptos::prelude::*;
 

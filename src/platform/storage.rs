@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use specialist_core::exam::attempt::{Attempt, EXAM_RECORD_SCHEMA, ExamRecord, ExamStanding};
+use specialist_core::exam::attempt::{Attempt, ExamRecord, ExamStanding, record_mismatch};
 use specialist_core::progress::{PROGRESS_SCHEMA, Progress};
 use wasm_bindgen::JsValue;
 use web_sys::js_sys::JSON;
@@ -168,18 +168,9 @@ pub fn load_exam_record(course: &str, exam: &str) -> LoadedRecord {
     let key = exam_key(course, exam);
     let parse = |raw: &str| {
         let record: ExamRecord = parse_json(raw)?;
-        if record.schema != EXAM_RECORD_SCHEMA {
-            Err(format!(
-                "the saved attempts use schema {}, this version reads schema {EXAM_RECORD_SCHEMA}",
-                record.schema
-            ))
-        } else if record.course != course || record.exam != exam {
-            Err(format!(
-                "the saved attempts belong to exam {:?} of course {:?}",
-                record.exam, record.course
-            ))
-        } else {
-            Ok(record)
+        match record_mismatch(record.schema, &record.course, &record.exam, course, exam) {
+            Some(reason) => Err(reason),
+            None => Ok(record),
         }
     };
     let read = storage().map_or(Ok(None), |storage| {

@@ -101,7 +101,7 @@ pub fn run(root: &Path, arguments: &[String]) -> Result<(), Failure> {
     });
 
     if options.browser || options.lighthouse {
-        let site = serve_copy(root, &bundle).map_err(failed)?;
+        let site = serve_copy(root, &bundle, &files).map_err(failed)?;
         let binary = server::build(root, Profile::Release)?;
         let database = root.join(BENCH_DIRECTORY).join("site.sqlite");
         let _ = std::fs::remove_file(&database);
@@ -143,12 +143,11 @@ pub fn run(root: &Path, arguments: &[String]) -> Result<(), Failure> {
 
 /// A copy of the bundle with the floor page beside it: the first lesson as a plain static
 /// page with the app's own stylesheet, in the markup the app puts it in.
-fn serve_copy(root: &Path, bundle: &Path) -> Result<PathBuf, String> {
+fn serve_copy(root: &Path, bundle: &Path, files: &[budget::Sized]) -> Result<PathBuf, String> {
     let site = root.join(BENCH_DIRECTORY).join("site");
     let _ = std::fs::remove_dir_all(&site);
     bundle::copy_folder(bundle, &site)
         .map_err(|error| format!("cannot copy the bundle: {error}"))?;
-    let files = budget::critical_path(bundle)?;
     let stylesheet = files
         .iter()
         .find(|file| file.name.ends_with(".css"))
@@ -319,97 +318,102 @@ fn summary(report: &Value, files: &[budget::Sized]) -> String {
         critical["target_gzip_bytes"], critical["ceiling_gzip_bytes"]
     ));
     let browser = &report["browser"];
-    let rows: Vec<(String, String)> = vec![
+    // Each row: its label, where its figure is in the browser report, and its unit.
+    let rows: [(&str, &[&str], &str); 17] = [
         (
-            "cold first lesson, app (median)".into(),
-            figure(&browser["cold"]["app_median_ms"], "ms"),
+            "cold first lesson, app (median)",
+            &["cold", "app_median_ms"],
+            "ms",
         ),
         (
-            "cold first lesson, static floor (median)".into(),
-            figure(&browser["cold"]["floor_median_ms"], "ms"),
+            "cold first lesson, static floor (median)",
+            &["cold", "floor_median_ms"],
+            "ms",
+        ),
+        ("cold ratio app / floor", &["cold", "ratio"], "×"),
+        (
+            "repeat visit, service worker (median)",
+            &["repeat", "online_median_ms"],
+            "ms",
         ),
         (
-            "cold ratio app / floor".into(),
-            figure(&browser["cold"]["ratio"], "×"),
+            "repeat visit, offline (median)",
+            &["repeat", "offline_median_ms"],
+            "ms",
         ),
         (
-            "repeat visit, service worker (median)".into(),
-            figure(&browser["repeat"]["online_median_ms"], "ms"),
+            "answer → saved and repainted, 4× CPU",
+            &["interaction", "cpu4", "answer_ms"],
+            "ms",
         ),
         (
-            "repeat visit, offline (median)".into(),
-            figure(&browser["repeat"]["offline_median_ms"], "ms"),
+            "answer → saved and repainted, 1× CPU",
+            &["interaction", "cpu1", "answer_ms"],
+            "ms",
         ),
         (
-            "answer → saved and repainted, 4× CPU".into(),
-            figure(&browser["interaction"]["cpu4"]["answer_ms"], "ms"),
+            "answer → saved and in the DOM, 1× CPU",
+            &["interaction", "cpu1", "answer_dom_change_median_ms"],
+            "ms",
         ),
         (
-            "answer → saved and repainted, 1× CPU".into(),
-            figure(&browser["interaction"]["cpu1"]["answer_ms"], "ms"),
+            "next lesson, 4× CPU",
+            &["interaction", "cpu4", "next_lesson_ms"],
+            "ms",
         ),
         (
-            "answer → saved and in the DOM, 1× CPU".into(),
-            figure(
-                &browser["interaction"]["cpu1"]["answer_dom_change_median_ms"],
-                "ms",
-            ),
+            "next lesson, 1× CPU",
+            &["interaction", "cpu1", "next_lesson_ms"],
+            "ms",
         ),
         (
-            "next lesson, 4× CPU".into(),
-            figure(&browser["interaction"]["cpu4"]["next_lesson_ms"], "ms"),
+            "search per keystroke, 4× CPU (median)",
+            &["interaction", "cpu4", "search_keystroke_median_ms"],
+            "ms",
         ),
         (
-            "next lesson, 1× CPU".into(),
-            figure(&browser["interaction"]["cpu1"]["next_lesson_ms"], "ms"),
+            "search per keystroke, 1× CPU (median)",
+            &["interaction", "cpu1", "search_keystroke_median_ms"],
+            "ms",
         ),
         (
-            "search per keystroke, 4× CPU (median)".into(),
-            figure(
-                &browser["interaction"]["cpu4"]["search_keystroke_median_ms"],
-                "ms",
-            ),
+            "search per keystroke, 1× CPU (max)",
+            &["interaction", "cpu1", "search_keystroke_max_ms"],
+            "ms",
         ),
         (
-            "search per keystroke, 1× CPU (median)".into(),
-            figure(
-                &browser["interaction"]["cpu1"]["search_keystroke_median_ms"],
-                "ms",
-            ),
+            "search keystroke → results in the DOM, 1× CPU",
+            &[
+                "interaction",
+                "cpu1",
+                "search_keystroke_dom_change_median_ms",
+            ],
+            "ms",
         ),
         (
-            "search per keystroke, 1× CPU (max)".into(),
-            figure(
-                &browser["interaction"]["cpu1"]["search_keystroke_max_ms"],
-                "ms",
-            ),
+            "search keystroke → results in the DOM, 4× CPU",
+            &[
+                "interaction",
+                "cpu4",
+                "search_keystroke_dom_change_median_ms",
+            ],
+            "ms",
         ),
         (
-            "search keystroke → results in the DOM, 1× CPU".into(),
-            figure(
-                &browser["interaction"]["cpu1"]["search_keystroke_dom_change_median_ms"],
-                "ms",
-            ),
+            "JS heap after every lesson",
+            &["memory", "js_heap_used_bytes"],
+            "MiB",
         ),
         (
-            "search keystroke → results in the DOM, 4× CPU".into(),
-            figure(
-                &browser["interaction"]["cpu4"]["search_keystroke_dom_change_median_ms"],
-                "ms",
-            ),
-        ),
-        (
-            "JS heap after every lesson".into(),
-            figure(&browser["memory"]["js_heap_used_bytes"], "MiB"),
-        ),
-        (
-            "wasm memory after every lesson".into(),
-            figure(&browser["memory"]["wasm_memory_bytes"], "MiB"),
+            "wasm memory after every lesson",
+            &["memory", "wasm_memory_bytes"],
+            "MiB",
         ),
     ];
     text.push_str("\nBrowser (Debian Chromium; cold and repeat: 562.5 ms RTT, 1.44 Mbps down, 0.675 Mbps up, 4× CPU):\n");
-    for (label, value) in rows {
-        text.push_str(&format!("  {label:<44} {value}\n"));
+    for (label, path, unit) in rows {
+        let value = path.iter().fold(browser, |value, key| &value[*key]);
+        text.push_str(&format!("  {label:<44} {}\n", figure(value, unit)));
     }
     text.push_str("\nLighthouse (mobile defaults, median):\n");
     text.push_str(&format!(

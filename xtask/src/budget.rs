@@ -62,7 +62,7 @@ pub fn read_budget(root: &Path) -> Result<Budget, String> {
 /// config.json, the web app manifest, the course manifest and the first lesson.
 pub fn critical_path(bundle: &Path) -> Result<Vec<Sized>, String> {
     let index = read_text(bundle, "index.html")?;
-    let builds = builds_json(&index)?;
+    let builds = crate::builds::read(&index).map_err(|error| format!("index.html: {error}"))?;
     let study_js = builds["study"]["js"]
         .as_str()
         .ok_or("index.html names no study build")?
@@ -77,8 +77,14 @@ pub fn critical_path(bundle: &Path) -> Result<Vec<Sized>, String> {
             .map_err(|error| format!("course/manifest.json: {error}"))?;
     let first_lesson = first_lesson(&manifest, "file")?;
 
-    let mut names = vec!["index.html".to_string(), study_js.clone()];
-    names.extend(static_imports(&read_text(bundle, &study_js)?));
+    let mut names = vec!["index.html".to_string(), study_js];
+    names.extend(
+        builds["study"]["imports"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|path| path.as_str().map(str::to_string)),
+    );
     names.extend([
         study_wasm,
         css,
@@ -177,19 +183,6 @@ fn read_text(bundle: &Path, name: &str) -> Result<String, String> {
         .map_err(|error| format!("cannot read {name}: {error}"))
 }
 
-/// The JSON index.html's loader reads (xtask/src/builds.rs writes it).
-fn builds_json(index: &str) -> Result<serde_json::Value, String> {
-    let start = index
-        .find(crate::builds::ELEMENT_START)
-        .map(|found| found + crate::builds::ELEMENT_START.len())
-        .ok_or("index.html has no specialist-builds element")?;
-    let end = start
-        + index[start..]
-            .find("</script>")
-            .ok_or("unclosed builds element")?;
-    serde_json::from_str(&index[start..end]).map_err(|error| format!("index.html builds: {error}"))
-}
-
 /// The first `<link rel="stylesheet" href="…">` of index.html.
 fn stylesheet(index: &str) -> Option<String> {
     index.split("<link").find_map(|tag| {
@@ -200,24 +193,6 @@ fn stylesheet(index: &str) -> Option<String> {
         let href = href.split('"').next()?;
         Some(href.trim_start_matches("./").to_string())
     })
-}
-
-/// The files a wasm-bindgen JS module imports statically (its snippets), deduplicated.
-pub fn static_imports(js: &str) -> Vec<String> {
-    let mut imports: Vec<String> = Vec::new();
-    for line in js.lines().filter(|line| line.starts_with("import ")) {
-        let Some(path) = line
-            .split(['\'', '"'])
-            .nth(1)
-            .map(|path| path.trim_start_matches("./").to_string())
-        else {
-            continue;
-        };
-        if !imports.contains(&path) {
-            imports.push(path);
-        }
-    }
-    imports
 }
 
 #[cfg(test)]
@@ -233,12 +208,9 @@ mod tests {
         let write = |name: &str, text: &str| std::fs::write(bundle.join(name), text).unwrap();
         write(
             "index.html",
-            r#"<link rel="stylesheet" href="./main-1.css"><script id="specialist-builds" type="application/json">{"study":{"js":"study-1.js","wasm":"study-1_bg.wasm"}}</script>"#,
+            r#"<link rel="stylesheet" href="./main-1.css"><script id="specialist-builds" type="application/json">{"study":{"js":"study-1.js","wasm":"study-1_bg.wasm","imports":["snippets/app/src/x.js"]}}</script>"#,
         );
-        write(
-            "study-1.js",
-            "import { a } from './snippets/app/src/x.js';\nimport * as b from \"./snippets/app/src/x.js\"\nexport default 1;",
-        );
+        write("study-1.js", "import { a } from './snippets/app/src/x.js';");
         write("snippets/app/src/x.js", "export const a = 1;");
         write("study-1_bg.wasm", &"w".repeat(5000));
         write("main-1.css", "body{}");

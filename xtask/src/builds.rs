@@ -18,7 +18,7 @@ use specialist_core::exam::seal::to_hex;
 pub const BUILDS: [(&str, &str); 2] = [("study", "specialist-study"), ("full", "specialist-full")];
 
 /// The element index.html's loader reads.
-pub const ELEMENT_START: &str = "<script id=\"specialist-builds\" type=\"application/json\">";
+const ELEMENT_START: &str = "<script id=\"specialist-builds\" type=\"application/json\">";
 
 /// Renames freshly built apps to hashed names and writes the loader's JSON into index.html.
 pub fn stamp(directory: &Path) -> Result<(), String> {
@@ -27,7 +27,7 @@ pub fn stamp(directory: &Path) -> Result<(), String> {
         let (js, wasm) = hashed_names(directory, name)?;
         let source = std::fs::read_to_string(directory.join(&js))
             .map_err(|error| format!("cannot read {js}: {error}"))?;
-        let imports = crate::budget::static_imports(&source);
+        let imports = static_imports(&source);
         builds.insert(
             key.into(),
             serde_json::json!({ "js": js, "wasm": wasm, "imports": imports }),
@@ -37,18 +37,48 @@ pub fn stamp(directory: &Path) -> Result<(), String> {
     let index = directory.join("index.html");
     let html = std::fs::read_to_string(&index)
         .map_err(|error| format!("cannot read {}: {error}", index.display()))?;
+    let range = element_range(&html).map_err(|error| format!("{}: {error}", index.display()))?;
+    let json = serde_json::Value::Object(builds).to_string();
+    let stamped = format!("{}{json}{}", &html[..range.start], &html[range.end..]);
+    std::fs::write(&index, stamped)
+        .map_err(|error| format!("cannot write {}: {error}", index.display()))
+}
+
+/// The JSON index.html's loader reads, as [`stamp`] wrote it into `html`.
+pub fn read(html: &str) -> Result<serde_json::Value, String> {
+    let range = element_range(html)?;
+    serde_json::from_str(&html[range]).map_err(|error| format!("the builds element: {error}"))
+}
+
+/// Where the builds element's JSON is in `html`, between its tags.
+fn element_range(html: &str) -> Result<std::ops::Range<usize>, String> {
     let start = html
         .find(ELEMENT_START)
         .map(|found| found + ELEMENT_START.len())
-        .ok_or_else(|| format!("{} has no {ELEMENT_START} element", index.display()))?;
+        .ok_or_else(|| format!("no {ELEMENT_START} element"))?;
     let end = start
         + html[start..]
             .find("</script>")
-            .ok_or_else(|| format!("{}: the builds element is not closed", index.display()))?;
-    let json = serde_json::Value::Object(builds).to_string();
-    let stamped = format!("{}{json}{}", &html[..start], &html[end..]);
-    std::fs::write(&index, stamped)
-        .map_err(|error| format!("cannot write {}: {error}", index.display()))
+            .ok_or("the builds element is not closed")?;
+    Ok(start..end)
+}
+
+/// The files a wasm-bindgen JS module imports statically (its snippets), deduplicated.
+fn static_imports(js: &str) -> Vec<String> {
+    let mut imports: Vec<String> = Vec::new();
+    for line in js.lines().filter(|line| line.starts_with("import ")) {
+        let Some(path) = line
+            .split(['\'', '"'])
+            .nth(1)
+            .map(|path| path.trim_start_matches("./").to_string())
+        else {
+            continue;
+        };
+        if !imports.contains(&path) {
+            imports.push(path);
+        }
+    }
+    imports
 }
 
 /// The build's JS and wasm, renamed (when they are not yet) to a SHA-256 of their bytes:
@@ -143,7 +173,10 @@ mod tests {
             };
             std::fs::write(
                 directory.join(format!("{stem}.js")),
-                format!("import {{ a }} from './snippets/{name}/x.js';\n"),
+                // Imported twice, as wasm-bindgen's output does: listed once.
+                format!(
+                    "import {{ a }} from './snippets/{name}/x.js';\nimport * as b from \"./snippets/{name}/x.js\"\n"
+                ),
             )
             .unwrap();
             std::fs::write(directory.join(format!("{stem}_bg.wasm")), b"wasm").unwrap();
@@ -164,16 +197,7 @@ mod tests {
         stamp(&directory).unwrap();
         let second = std::fs::read_to_string(directory.join("index.html")).unwrap();
         assert_eq!(first, second);
-        let json: serde_json::Value = serde_json::from_str(
-            first
-                .split(ELEMENT_START)
-                .nth(1)
-                .unwrap()
-                .split("</script>")
-                .next()
-                .unwrap(),
-        )
-        .unwrap();
+        let json = read(&first).unwrap();
         let study_js = json["study"]["js"].as_str().unwrap();
         assert!(study_js.starts_with("specialist-study-") && study_js.ends_with(".js"));
         assert_eq!(study_js.len(), "specialist-study-".len() + 16 + ".js".len());
@@ -186,7 +210,10 @@ mod tests {
         );
         assert!(!directory.join("specialist-full.js").exists());
         assert_eq!(json["lessons"]["b"], "lessons/b-2.html");
-        assert_eq!(json["full"]["imports"][0], "snippets/specialist-full/x.js");
+        assert_eq!(
+            json["full"]["imports"],
+            serde_json::json!(["snippets/specialist-full/x.js"])
+        );
         std::fs::remove_dir_all(&directory).unwrap();
     }
 }

@@ -67,6 +67,28 @@ impl ExamRecord {
     }
 }
 
+/// Why a saved record (its `schema`, `course` and `exam` fields) is not this version's record
+/// of `exam` of `course`, or `None` when it is.
+pub fn record_mismatch(
+    schema: u32,
+    saved_course: &str,
+    saved_exam: &str,
+    course: &str,
+    exam: &str,
+) -> Option<String> {
+    if schema != EXAM_RECORD_SCHEMA {
+        Some(format!(
+            "the saved attempts use schema {schema}, this version reads schema {EXAM_RECORD_SCHEMA}"
+        ))
+    } else if saved_course != course || saved_exam != exam {
+        Some(format!(
+            "the saved attempts belong to exam {saved_exam:?} of course {saved_course:?}"
+        ))
+    } else {
+        None
+    }
+}
+
 /// What the course home and the update offer need from a saved [`ExamRecord`]: whether an
 /// attempt passed and whether one is still in flight. Read from the same JSON, it skips the
 /// questions, responses and transcript, so the study build (src/capabilities.rs) carries no
@@ -105,7 +127,7 @@ impl ExamStanding {
     /// Whether this is a record of `exam` of `course` in the schema this version reads; the
     /// exam page refuses (and sets aside) any other, so nothing else may count either.
     pub fn is_record_of(&self, course: &str, exam: &str) -> bool {
-        self.schema == EXAM_RECORD_SCHEMA && self.course == course && self.exam == exam
+        record_mismatch(self.schema, &self.course, &self.exam, course, exam).is_none()
     }
 
     /// Whether any attempt was submitted with a passing score ([`ExamRecord::passed`]).
@@ -751,6 +773,18 @@ pub(crate) mod tests {
         assert_eq!(attempt.clock.elapsed_milliseconds(), 7_000);
     }
 
+    /// Attempt `number` (drawn with `seed`), every question answered right and submitted.
+    fn passed_attempt(exam: &PublishedExam, number: u32, seed: u64) -> Attempt {
+        let mut passed = Attempt::start(exam, number, false, seed, 100, at(0)).unwrap();
+        for question in passed.questions.clone() {
+            passed
+                .answer(exam, &question.id, Some(right(&question.id)), at(1_000))
+                .unwrap();
+        }
+        passed.submit(exam, SubmitReason::Manual, at(2_000));
+        passed
+    }
+
     #[test]
     fn the_standing_read_from_a_saved_record_agrees_with_the_record() {
         let exam = exam();
@@ -775,14 +809,7 @@ pub(crate) mod tests {
         assert_eq!(standing_of(&record).passed(), record.passed());
         assert!(!record.passed());
 
-        let mut passed = Attempt::start(&exam, 2, false, 8, 100, at(0)).unwrap();
-        for question in passed.questions.clone() {
-            passed
-                .answer(&exam, &question.id, Some(right(&question.id)), at(1_000))
-                .unwrap();
-        }
-        passed.submit(&exam, SubmitReason::Manual, at(2_000));
-        record.attempts.push(passed);
+        record.attempts.push(passed_attempt(&exam, 2, 8));
         assert!(record.passed());
         assert!(standing_of(&record).passed());
         assert!(standing_of(&record).is_record_of("course", &exam.id));
@@ -826,13 +853,7 @@ pub(crate) mod tests {
             availability(&exam, &[failed.clone(), failed.clone()], Vec::new(), until),
             Availability::Exhausted
         );
-        let mut passed = Attempt::start(&exam, 2, false, 8, 100, at(0)).unwrap();
-        for question in passed.questions.clone() {
-            passed
-                .answer(&exam, &question.id, Some(right(&question.id)), at(1_000))
-                .unwrap();
-        }
-        passed.submit(&exam, SubmitReason::Manual, at(2_000));
+        let passed = passed_attempt(&exam, 2, 8);
         assert_eq!(
             passed
                 .submission
