@@ -154,10 +154,12 @@ fn CoursePlayer(
     count_time_on_task(route, learner);
     (services.after_load)(course, learner, route);
     // Lessons restore their own scroll position; every other page opens at its top. After
-    // a page change, focus moves to the main region, as it would on a new document.
+    // a page change, focus moves to the main region, as it would on a new document. A lesson
+    // replaces the loader's early paint when its content is in; any other page at once.
     Effect::new(move |previous: Option<()>| {
         if !matches!(route.get(), Route::Lesson { .. }) {
-            location::scroll_to_top();
+            location::remove_early_paint();
+            location::scroll_to(0.0);
         }
         if previous.is_some() {
             location::focus_without_scrolling("main");
@@ -298,6 +300,7 @@ fn LoadFailed(
     error: LoadError,
 ) -> impl IntoView {
     let reload = |_| location::reload();
+    location::remove_early_paint();
     view! {
         <section class="error-panel" role="alert">
             <h1>"The course could not be loaded"</h1>

@@ -79,12 +79,18 @@ pub fn LessonPage(
         }
     };
 
-    // When the content arrives: put it in the page, restore answers and worksheets, then
-    // go to the searched text or the saved scroll position.
+    // When the content arrives: put it in the page in place of the loader's early paint,
+    // restore answers and worksheets, then go to the searched text, to where the learner had
+    // already scrolled, or to the saved position.
     let find = StoredValue::new(find);
     Effect::new(move |_| {
-        let (Some(Ok(html)), Some(element)) = (content.get(), article.get()) else {
-            return;
+        let (html, element) = match (content.get(), article.get()) {
+            (Some(Ok(html)), Some(element)) => (html, element),
+            (Some(Err(_)), _) => {
+                location::remove_early_paint();
+                return;
+            }
+            _ => return,
         };
         // The page may still be waiting in its transition, detached from the document,
         // where nothing can be measured or scrolled; wait until it is attached.
@@ -92,6 +98,7 @@ pub fn LessonPage(
             let Some(lesson) = lesson_id.try_get_value() else {
                 return;
             };
+            let scrolled = location::remove_early_paint();
             element.set_inner_html(&html);
             content_shown.set_value(true);
             let saved = learner
@@ -112,7 +119,11 @@ pub fn LessonPage(
                     .is_some_and(|text| lesson_dom::highlight_first(&element, text))
             });
             if !found {
-                lesson_dom::scroll_to_permille(saved.scroll_permille);
+                if scrolled > 0.0 {
+                    location::scroll_to(scrolled);
+                } else {
+                    lesson_dom::scroll_to_permille(saved.scroll_permille);
+                }
             }
             reading.set(lesson_dom::scroll_permille());
             check_end();

@@ -53,10 +53,25 @@ fn describe(value: &wasm_bindgen::JsValue) -> String {
         .unwrap_or_else(|| "unknown error".to_string())
 }
 
+/// The response index.html's loader already asked for `url` (it fetches the first page's
+/// files while the wasm downloads), handed over once; `None` when it did not ask.
+fn early_response(window: &web_sys::Window, url: &str) -> Option<web_sys::js_sys::Promise> {
+    use web_sys::js_sys::{Function, Promise, Reflect};
+    let take: Function = Reflect::get(window, &"specialistEarlyResponse".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    take.call1(window, &url.into())
+        .ok()?
+        .dyn_into::<Promise>()
+        .ok()
+}
+
 /// GETs `url` (relative to the page) and returns the response when its status is a success.
 async fn get(url: &str) -> Result<web_sys::Response, FetchError> {
     let window = web_sys::window().expect("the app runs in a browser window");
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
+    let request = early_response(&window, url).unwrap_or_else(|| window.fetch_with_str(url));
+    let response: web_sys::Response = JsFuture::from(request)
         .await
         .map_err(|value| FetchError::Network {
             url: url.to_string(),

@@ -117,10 +117,29 @@ pub fn take_over_scroll_restoration() {
     }
 }
 
-/// Scrolls to the top of the page, as a newly opened page would be.
-pub fn scroll_to_top() {
+/// Removes the lesson index.html's loader painted before the app started (its
+/// `paintLesson`), if it is still there, and returns how far down the learner had scrolled
+/// it, in CSS pixels (0 without it). The app shows in the same frame: main.css hides what
+/// follows the paint.
+pub fn remove_early_paint() -> f64 {
+    let Some(window) = web_sys::window() else {
+        return 0.0;
+    };
+    let Some(paint) = window
+        .document()
+        .and_then(|document| document.get_element_by_id("early-paint"))
+    else {
+        return 0.0;
+    };
+    let scrolled = window.scroll_y().unwrap_or(0.0);
+    paint.remove();
+    scrolled
+}
+
+/// Scrolls the page to `top` CSS pixels from its top (0: as a newly opened page would be).
+pub fn scroll_to(top: f64) {
     if let Some(window) = web_sys::window() {
-        window.scroll_to_with_x_and_y(0.0, 0.0);
+        window.scroll_to_with_x_and_y(0.0, top);
     }
 }
 

@@ -54,7 +54,7 @@ fn main() -> ExitCode {
         Some("test") => return test::run(&root),
         Some("service-worker") => {
             return match arguments.get(1).map(|directory| {
-                builds::stamp(Path::new(directory))
+                builds::stamp(Path::new(directory), Some(&root))
                     .and_then(|()| service_worker::generate(Path::new(directory)))
             }) {
                 Some(Ok(version)) => {
@@ -76,7 +76,7 @@ fn main() -> ExitCode {
                 eprintln!("{USAGE}");
                 return ExitCode::from(2);
             };
-            return match builds::stamp(Path::new(directory)) {
+            return match builds::stamp(Path::new(directory), None) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => {
                     eprintln!("builds: {error}");

@@ -234,7 +234,7 @@ fn course_bundle(
             .map_err(|error| failed(format!("copying {deployment}: {error}")))?;
     }
     // The copied service worker lists the real course's files: list these instead.
-    crate::builds::stamp(&target).map_err(failed)?;
+    crate::builds::stamp(&target, None).map_err(failed)?;
     crate::service_worker::generate(&target).map_err(failed)?;
     bundle::precompress(&target).map_err(|error| failed(format!("precompressing: {error}")))?;
     Ok(target)

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test, expect } from './fixtures';
+import { test, expect, readToEnd } from './fixtures';
 import { completeCourse, withServer } from './tiny-course';
 
 let data = '';
@@ -203,7 +203,7 @@ test('a reload ends the cmi5 session: terminated once, no second token or initia
     await expect.poll(() => lms.verbs()).toEqual(['initialized', 'terminated']);
     // Studying on records nothing more.
     await page.goto(`${launch}#/lessons/sky`);
-    await page.locator('.lesson-footer').scrollIntoViewIfNeeded();
+    await readToEnd(page);
     await page.waitForTimeout(1_000);
     expect(lms.verbs()).toEqual(['initialized', 'terminated']);
     expectValid(lms);
@@ -214,7 +214,7 @@ test('a Browse cmi5 launch records nothing but initialized and terminated, and n
   await withLms('Browse', async (lms, launch) => {
     await page.goto(`${launch}#/lessons/sky`);
     await expect(page.getByRole('heading', { level: 1, name: 'The colour of the sky' })).toBeVisible();
-    await page.locator('.lesson-footer').scrollIntoViewIfNeeded();
+    await readToEnd(page);
     await page.goto(`${launch}#/exams/check`);
     await page.getByRole('button', { name: /^Start attempt 1 of/ }).click();
     await expect(page.getByText('Your LMS opened this course for review: exam attempts cannot be started here.')).toBeVisible();

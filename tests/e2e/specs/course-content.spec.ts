@@ -28,7 +28,7 @@ test('every lesson of all eight modules renders cleanly, with its images and glo
     for (const lesson of module.lessons) {
       await page.goto(`${courseUrl()}#/lessons/${lesson.id}`);
       await expect(page.getByRole('heading', { level: 1, name: lesson.title }), lesson.id).toBeVisible();
-      const body = page.locator('.lesson-body');
+      const body = page.locator('#main .lesson-body');
       await expect(body.locator('p').first(), `${lesson.id} has text`).toBeVisible();
       // Every image has loaded (a broken one has no natural width).
       const images = await body.locator('img').evaluateAll((elements) =>

@@ -2,7 +2,7 @@
 // and failed request so a test can assert the app loaded cleanly.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type Frame, type Page } from '@playwright/test';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -50,6 +50,15 @@ export async function expectNoAxeViolations(page: Page) {
     return result.violations.map((violation: { id: string; nodes: { target: string[] }[] }) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
   });
   expect(violations).toEqual([]);
+}
+
+/**
+ * Scrolls to the end of the open lesson once its text is in the app's page, as a reader
+ * does: before that the end is right under the title (or in index.html's early paint).
+ */
+export async function readToEnd(page: Page | Frame) {
+  await expect(page.locator('#main .lesson-body')).not.toBeEmpty();
+  await page.locator('.lesson-footer').scrollIntoViewIfNeeded();
 }
 
 export { expect, type Page };

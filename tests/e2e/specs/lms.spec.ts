@@ -7,7 +7,7 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test, expect, type Page } from './fixtures';
+import { test, expect, readToEnd, type Page } from './fixtures';
 import { Server, completeCourse, passExam, required } from './tiny-course';
 
 // The LMS is the subject here; a service worker would only stand between the page and the
@@ -95,7 +95,7 @@ for (const edition of ['12', '2004'] as const) {
       const course = await launch(page, server, edition);
       await course.goto(`${server.url}index.html#/lessons/sky`);
       await expect(course.getByRole('heading', { level: 1, name: 'The colour of the sky' })).toBeVisible();
-      await course.locator('.lesson-footer').scrollIntoViewIfNeeded();
+      await readToEnd(course);
       await expect(course.locator('.lesson-completion')).toHaveText('Lesson complete.');
       await close(page);
       const cmi = await page.evaluate(() => JSON.parse(JSON.stringify((window as unknown as { lms: { cmi: unknown } }).lms.cmi)));
@@ -153,7 +153,7 @@ for (const edition of ['12', '2004'] as const) {
       const page = await context.newPage();
       const course = await launch(page, server, edition);
       await course.goto(`${server.url}index.html#/lessons/sky`);
-      await course.locator('.lesson-footer').scrollIntoViewIfNeeded();
+      await readToEnd(course);
       await expect(course.locator('.lesson-completion')).not.toHaveText('Lesson complete.');
       await close(page);
       const recorded = await calls(page);

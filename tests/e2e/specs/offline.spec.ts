@@ -75,8 +75,8 @@ test('under an LMS-style sub-path the worker’s scope is that folder and lesson
   await context.setOffline(true);
   await page.reload();
   await page.goto(`${base}#/lessons/ghg-scopes`);
-  await expect(page.locator('.lesson-body figure img')).toBeVisible();
-  expect(await page.locator('.lesson-body figure img').evaluate((image: HTMLImageElement) => image.naturalWidth)).toBeGreaterThan(0);
+  await expect(page.locator('#main .lesson-body figure img')).toBeVisible();
+  expect(await page.locator('#main .lesson-body figure img').evaluate((image: HTMLImageElement) => image.naturalWidth)).toBeGreaterThan(0);
   await context.setOffline(false);
   expect(problems).toEqual([]);
 });
@@ -172,8 +172,8 @@ test('a new version waits while an attempt runs, even across a closed tab, and r
     await expect(page.getByTestId('update-ready')).toHaveCount(0);
     // Version 1's lesson, which the server no longer has, still opens from the pinned copy.
     await page.goto(`${server.url}#/lessons/sky`);
-    await expect(page.locator('.lesson-body')).toContainText('On a clear day the sky looks blue');
-    await expect(page.locator('.lesson-body')).not.toContainText('In version 2');
+    await expect(page.locator('#main .lesson-body')).toContainText('On a clear day the sky looks blue');
+    await expect(page.locator('#main .lesson-body')).not.toContainText('In version 2');
     await page.goto(`${server.url}#/exams/check/attempt`);
     await expect(page.getByRole('heading', { name: 'Question 2 of 2' })).toBeVisible();
     await answerAndGoOn(page);
@@ -207,7 +207,7 @@ test('a new version waits while an attempt runs, even across a closed tab, and r
     await page.goto(`${server.url}#/exams/check`);
     await expect(page.locator('main')).toContainText(/Passed/);
     await page.goto(`${server.url}#/lessons/sky`);
-    await expect(page.locator('.lesson-body')).toContainText('In version 2: on a clear day');
+    await expect(page.locator('#main .lesson-body')).toContainText('In version 2: on a clear day');
   } finally {
     await server.stop();
   }

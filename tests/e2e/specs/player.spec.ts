@@ -1,6 +1,6 @@
 // The course player as a learner uses it: completing a lesson, resuming after a reload,
 // searching, and surviving damaged storage. Each test starts with empty browser storage.
-import { test, expect, rootUrl, type Page } from './fixtures';
+import { test, expect, readToEnd, rootUrl, type Page } from './fixtures';
 
 const PROGRESS_KEY = 'specialist.sustainability-specialization.progress';
 
@@ -27,7 +27,7 @@ test('answering the check and reading to the end completes the lesson and grows 
   // Answered, but the end of the lesson is still below the fold: not complete yet.
   await expect(completion).toHaveText(/Read to the end/);
 
-  await page.locator('.lesson-footer').scrollIntoViewIfNeeded();
+  await readToEnd(page);
   await expect(completion).toHaveText('Lesson complete.');
 
   await page.getByRole('link', { name: 'Course', exact: true }).click();
@@ -61,6 +61,32 @@ test('a reload returns to the same lesson, scroll position and answers', async (
   await page.goto('about:blank');
   await page.goto(rootUrl());
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('The three scopes of the GHG Protocol');
+  expect(problems).toEqual([]);
+});
+
+test('a lesson opened cold is readable before the app has started, and the app takes over in place', async ({ page, problems }) => {
+  // Hold the app's wasm, as a slow network does, until the lesson has been read a little.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => { release = resolve; });
+  await page.route(/_bg\.wasm$/, async (route) => { await held; await route.continue(); });
+  await page.goto(`${rootUrl()}#/lessons/why-customers-ask`);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Why customers now ask about sustainability');
+  const early = page.locator('#early-paint');
+  await expect(early.locator('.lesson-body p').first()).toBeVisible();
+  await expect(early.getByRole('link', { name: 'Course', exact: true })).toBeVisible();
+  // Answers cannot be given before the app can save them.
+  await expect(early.locator('form.knowledge-check button').first()).toBeDisabled();
+  expect(await page.locator('#main').count(), 'the app has not started').toBe(0);
+  await page.mouse.wheel(0, 600);
+  await expect.poll(() => page.evaluate(() => window.scrollY)).toBeGreaterThan(300);
+  const scrolled = await page.evaluate(() => window.scrollY);
+
+  release();
+  await expect(early).toHaveCount(0);
+  await expect(page.locator('#main .lesson-body p').first()).toBeVisible();
+  expect(await page.locator('.lesson-body').count(), 'one lesson on the page').toBe(1);
+  expect(Math.abs(await page.evaluate(() => window.scrollY) - scrolled), 'the reader stays where they were').toBeLessThan(2);
+  await expect(page.locator('form.knowledge-check').getByRole('button', { name: 'Check answer' })).toBeEnabled();
   expect(problems).toEqual([]);
 });
 
@@ -151,8 +177,8 @@ test('on a 360 px phone nothing overflows sideways', async ({ page, problems }) 
   await page.setViewportSize({ width: 360, height: 740 });
   const pages: [string, string][] = [
     ['#/', '.module-list'],
-    ['#/lessons/why-customers-ask', '.lesson-body .activity'],
-    ['#/lessons/ghg-scopes', '.lesson-body figure'],
+    ['#/lessons/why-customers-ask', '#main .lesson-body .activity'],
+    ['#/lessons/ghg-scopes', '#main .lesson-body figure'],
     ['#/search?q=carbon', '.search-result'],
   ];
   for (const [hash, ready] of pages) {

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Frame } from '@playwright/test';
-import { expect, expectNoAxeViolations, type Page } from './fixtures';
+import { expect, expectNoAxeViolations, readToEnd, type Page } from './fixtures';
 
 export function required(name: string): string {
   const value = process.env[name];
@@ -71,7 +71,7 @@ export async function withServer(data: string, body: (server: Server) => Promise
 export async function completeCourse(page: Page | Frame, url: string) {
   await page.goto(`${url}#/lessons/sky`);
   await expect(page.getByRole('heading', { level: 1, name: 'The colour of the sky' })).toBeVisible();
-  await page.locator('.lesson-footer').scrollIntoViewIfNeeded();
+  await readToEnd(page);
   await expect(page.locator('.lesson-completion')).toHaveText('Lesson complete.');
   await page.goto(`${url}#/`);
   await expect(page.locator('.lesson-item').filter({ hasText: 'The colour of the sky' })).toContainText(/Complete/i);
