@@ -96,7 +96,7 @@ pub fn App(
                 <span class="header-partner" data-testid="header-partner">
                     <span class="visually-hidden">"with "</span>
                     {(!brand.logo_url.is_empty()).then(|| view! { <img src=brand.logo_url.clone() alt="" height="24"/> })}
-                    {brand.name.clone()}
+                    {brand.name}
                 </span>
             })}
             <nav aria-label="Site">

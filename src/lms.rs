@@ -6,7 +6,7 @@
 //! (exit, session time, commit, terminate, once) when the page goes away. Standalone, it
 //! does nothing.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use leptos::prelude::*;
@@ -34,6 +34,10 @@ struct Session {
     last_report: Option<LmsReport>,
     /// Attempts whose answers were written as interactions in this session.
     reported_attempts: BTreeSet<(String, u32)>,
+    /// The published exams by id, fetched when the session starts, so that the answers of
+    /// an attempt submitted just before the page goes away are still written on pagehide,
+    /// where nothing can wait for a fetch.
+    exams: BTreeMap<String, Rc<PublishedExam>>,
     /// What the LMS held at launch: its attempts keep counting even when this device
     /// never saw them.
     lms_snapshot: Option<Snapshot>,
@@ -115,6 +119,7 @@ impl LmsSession {
                 started_wall: time::wall_milliseconds(),
                 last_report: None,
                 reported_attempts: BTreeSet::new(),
+                exams: BTreeMap::new(),
                 lms_snapshot,
                 keep_lms_state,
                 exam_ids: manifest.exams.iter().map(|exam| exam.id.clone()).collect(),
@@ -213,6 +218,8 @@ impl LmsSession {
             return;
         };
         let records = course.0.with_value(exam_records);
+        // New answers go first, before the finish that ends the session.
+        self.report_new_attempts(&records, true);
         let (mut state, snapshot) = self.state(course, learner, route, &records);
         state.suspend_data = self.suspend_data(&snapshot);
         let now = time::monotonic_milliseconds();
@@ -251,6 +258,7 @@ impl LmsSession {
             }
             return;
         }
+        self.fetch_exams(course);
         Effect::new(move |_| {
             learner.progress.track();
             route.track();
@@ -288,6 +296,8 @@ impl LmsSession {
     fn on(self, trigger: Trigger, course: Course, learner: Learner, route: ReadSignal<Route>) {
         // The saved exam records are read once per trigger, for the report and the answers.
         let records = course.0.with_value(exam_records);
+        // New answers go first: on the way out, before the finish that ends the session.
+        self.report_new_attempts(&records, trigger == Trigger::Exit);
         let (mut state, snapshot) = self.state(course, learner, route, &records);
         let now = time::monotonic_milliseconds();
         let action = self
@@ -326,9 +336,6 @@ impl LmsSession {
             }
         });
         self.send_records(trigger == Trigger::Exit);
-        if trigger != Trigger::Exit {
-            self.report_new_attempts(course, records);
-        }
     }
 
     /// The status, score and location to report now, and the snapshot behind them; the
@@ -395,15 +402,44 @@ impl LmsSession {
         }
     }
 
-    /// Writes the answers of attempts submitted in this session as interactions, once each.
-    fn report_new_attempts(self, course: Course, records: Vec<ExamRecord>) {
+    /// Fetches every exam's published file into the session, when the LMS takes answers.
+    fn fetch_exams(self, course: Course) {
+        let takes_answers = self.session.with_value(|session| {
+            session
+                .as_ref()
+                .is_some_and(|session| session.lms.interaction_edition().is_some())
+        });
+        if !takes_answers {
+            return;
+        }
         let exams = course.0.with_value(|manifest| {
             manifest
                 .exams
                 .iter()
-                .map(|exam| (exam.id.clone(), exam.file.clone()))
+                .map(|exam| (exam.id.clone(), format!("{COURSE_FOLDER}{}", exam.file)))
                 .collect::<Vec<_>>()
         });
+        for (id, file) in exams {
+            let session = self.session;
+            leptos::task::spawn_local(async move {
+                match fetch::fetch_json::<PublishedExam>(&file).await {
+                    Ok(exam) => session.update_value(|session| {
+                        if let Some(session) = session {
+                            session.exams.insert(id, Rc::new(exam));
+                        }
+                    }),
+                    Err(error) => web_sys::console::warn_1(
+                        &format!("Specialist: answers to {id} cannot be sent to the LMS: {error}")
+                            .into(),
+                    ),
+                }
+            });
+        }
+    }
+
+    /// Writes the answers of attempts submitted in this session as interactions, once each,
+    /// and commits them unless the page is `leaving` (the finish commits then).
+    fn report_new_attempts(self, records: &[ExamRecord], leaving: bool) {
         let Some(started_wall) = self
             .session
             .with_value(|session| session.as_ref().map(|session| session.started_wall))
@@ -418,43 +454,30 @@ impl LmsSession {
                         .as_ref()
                         .is_some_and(|submission| submission.wall >= started_wall)
             }) {
-                let key = (record.exam.clone(), attempt.number);
-                let fresh = self
-                    .session
-                    .try_update_value(|session| {
+                self.session.update_value(|session| {
+                    let Some(session) = session
+                        .as_mut()
+                        .filter(|session| !session.policy.finished())
+                    else {
+                        return;
+                    };
+                    let (Some(edition), Some(exam)) = (
+                        session.lms.interaction_edition(),
+                        session.exams.get(&record.exam).cloned(),
+                    ) else {
+                        // Written once the exam's file has arrived, at the next report.
+                        return;
+                    };
+                    if session
+                        .reported_attempts
+                        .insert((record.exam.clone(), attempt.number))
+                    {
                         session
-                            .as_mut()
-                            .is_some_and(|session| session.reported_attempts.insert(key.clone()))
-                    })
-                    .unwrap_or(false);
-                let Some((_, file)) = exams.iter().find(|(id, _)| id == &record.exam) else {
-                    continue;
-                };
-                if !fresh {
-                    continue;
-                }
-                let attempt = attempt.clone();
-                let file = format!("{COURSE_FOLDER}{file}");
-                let session = self.session;
-                leptos::task::spawn_local(async move {
-                    match fetch::fetch_json::<PublishedExam>(&file).await {
-                        Ok(exam) => session.update_value(|session| {
-                            if let Some(session) = session
-                                .as_mut()
-                                .filter(|session| !session.policy.finished())
-                                && let Some(edition) = session.lms.interaction_edition()
-                            {
-                                let answers = interactions(&attempt, &exam, edition);
-                                session.lms.write_interactions(&answers);
-                                session.lms.commit();
-                            }
-                        }),
-                        Err(error) => web_sys::console::warn_1(
-                            &format!(
-                                "Specialist: the answers could not be sent to the LMS: {error}"
-                            )
-                            .into(),
-                        ),
+                            .lms
+                            .write_interactions(&interactions(attempt, &exam, edition));
+                        if !leaving {
+                            session.lms.commit();
+                        }
                     }
                 });
             }

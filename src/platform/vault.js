@@ -2,57 +2,7 @@
 // kept in IndexedDB), Ed25519 verification, and the outbox store. Rust calls these through
 // src/platform/vault.rs; they are plain promises so the Rust side stays small.
 
-const DATABASE = "specialist";
-const VERSION = 1;
-const KEYS = "keys";
-const OUTBOX = "outbox";
-
-let opened = null;
-
-function request(idbRequest) {
-  return new Promise((resolve, reject) => {
-    idbRequest.onsuccess = () => resolve(idbRequest.result);
-    idbRequest.onerror = () => reject(idbRequest.error);
-  });
-}
-
-function database() {
-  if (!opened) {
-    opened = new Promise((resolve, reject) => {
-      if (!("indexedDB" in globalThis)) {
-        reject(new Error("this browser has no IndexedDB"));
-        return;
-      }
-      const open = indexedDB.open(DATABASE, VERSION);
-      open.onupgradeneeded = () => {
-        const db = open.result;
-        if (!db.objectStoreNames.contains(KEYS)) db.createObjectStore(KEYS);
-        if (!db.objectStoreNames.contains(OUTBOX)) db.createObjectStore(OUTBOX, { keyPath: "id" });
-      };
-      open.onsuccess = () => resolve(open.result);
-      open.onerror = () => reject(open.error);
-      open.onblocked = () => reject(new Error("the storage is blocked by another tab of an older version"));
-    });
-    opened.catch(() => { opened = null; });
-  }
-  return opened;
-}
-
-async function store(name, mode) {
-  const db = await database();
-  return db.transaction(name, mode, { durability: "strict" }).objectStore(name);
-}
-
-async function put(name, value, key) {
-  const db = await database();
-  const transaction = db.transaction(name, "readwrite", { durability: "strict" });
-  transaction.objectStore(name).put(value, key);
-  await new Promise((resolve, reject) => {
-    transaction.oncomplete = resolve;
-    transaction.onerror = () => reject(transaction.error);
-    transaction.onabort = () => reject(transaction.error || new Error("the write was aborted"));
-  });
-}
+import { KEYS, OUTBOX, put, request, store } from "./idb.js";
 
 // Software keys use the vendored, audited noble-ed25519 (assets/vendor), loaded only when
 // needed. Outside a secure context there is no crypto.subtle for its SHA-512 either, so
@@ -143,13 +93,6 @@ export async function verifyEd25519(publicKey, message, signature) {
 export async function outboxAll() {
   const entries = await request((await store(OUTBOX, "readonly")).getAll());
   return entries.sort((a, b) => a.created_wall - b.created_wall);
-}
-
-// How many certificates wait to be sent; the study build hands over to the full build when
-// any do (LMS statements wait only under an LMS launch, which starts the full build anyway).
-export async function certificatesWaiting() {
-  const entries = await request((await store(OUTBOX, "readonly")).getAll());
-  return entries.filter((entry) => entry.kind === "certificate" && entry.state === "queued").length;
 }
 
 // Saves an entry (replacing the one with its id) durably.

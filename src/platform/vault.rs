@@ -1,5 +1,5 @@
-//! The device key, Ed25519 verification and the durable outbox, through vault.js: WebCrypto
-//! and IndexedDB are promise APIs that are far shorter to drive from JavaScript.
+//! The device key, Ed25519 verification and the durable outbox, through vault.js and idb.js:
+//! WebCrypto and IndexedDB are promise APIs that are far shorter to drive from JavaScript.
 
 use serde::Serialize;
 use specialist_core::certificate::KeyProtection;
@@ -21,8 +21,6 @@ extern "C" {
     ) -> web_sys::js_sys::Promise;
     #[wasm_bindgen(js_name = outboxAll)]
     fn outbox_all_promise() -> web_sys::js_sys::Promise;
-    #[wasm_bindgen(js_name = certificatesWaiting)]
-    fn certificates_waiting_promise() -> web_sys::js_sys::Promise;
     #[wasm_bindgen(js_name = outboxPut)]
     fn outbox_put_promise(entry: JsValue) -> web_sys::js_sys::Promise;
     #[wasm_bindgen(js_name = post)]
@@ -35,6 +33,14 @@ extern "C" {
     ) -> web_sys::js_sys::Promise;
     #[wasm_bindgen(js_name = postOnExit)]
     fn post_on_exit(url: &str, body: &str, method: &str, headers: JsValue);
+}
+
+// Apart, so that the study build, which only counts waiting certificates, downloads idb.js
+// and not vault.js.
+#[wasm_bindgen(module = "/src/platform/idb.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = certificatesWaiting)]
+    fn certificates_waiting_promise() -> web_sys::js_sys::Promise;
 }
 
 /// Describes a JS exception or rejection in one line.

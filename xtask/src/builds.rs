@@ -21,23 +21,26 @@ pub const BUILDS: [(&str, &str); 2] = [("study", "specialist-study"), ("full", "
 const ELEMENT_START: &str = "<script id=\"specialist-builds\" type=\"application/json\">";
 
 /// Renames freshly built apps to hashed names and writes the loader's JSON into index.html.
-/// With `minify_from` (the repository root, whose tools/ holds terser), as release builds
-/// do, it first minifies each build's JS and the snippets it imports, and index.html.
+/// With `minify_from` (the repository root, whose tools/ holds terser and csso), as release
+/// builds do, it first minifies the stylesheet, each build's JS and the snippets it imports,
+/// and index.html.
 pub fn stamp(directory: &Path, minify_from: Option<&Path>) -> Result<(), String> {
+    if let Some(root) = minify_from {
+        for stylesheet in files_with_extension(directory, "css")? {
+            minify(root, &stylesheet, Kind::Stylesheet)?;
+        }
+    }
     let mut builds = serde_json::Map::new();
     for (key, name) in BUILDS {
         if let Some(root) = minify_from {
             let (js, _) = current_files(directory, name)?;
-            let source = std::fs::read_to_string(directory.join(&js))
-                .map_err(|error| format!("cannot read {js}: {error}"))?;
-            for file in std::iter::once(js).chain(static_imports(&source)) {
-                minify(root, &directory.join(file), "--module")?;
+            for file in imported_files(directory, &js)? {
+                minify(root, &directory.join(file), Kind::Module)?;
             }
+            minify(root, &directory.join(js), Kind::Module)?;
         }
         let (js, wasm) = hashed_names(directory, name)?;
-        let source = std::fs::read_to_string(directory.join(&js))
-            .map_err(|error| format!("cannot read {js}: {error}"))?;
-        let imports = static_imports(&source);
+        let imports = imported_files(directory, &js)?;
         builds.insert(
             key.into(),
             serde_json::json!({ "js": js, "wasm": wasm, "imports": imports }),
@@ -80,35 +83,46 @@ fn element_range(html: &str) -> Result<std::ops::Range<usize>, String> {
 /// The first line of a file [`minify`] wrote, so that stamping again leaves it alone.
 const MINIFIED: &str = "/* minified by cargo xtask */";
 
-/// Minifies the JS file at `path` in place with terser, unless it already was; `kind` is
-/// `--module` for an ES module, `--no-module` for a classic script. wasm-bindgen's glue and
-/// index.html's loader are written to be read: minified, the study build's glue is a
-/// quarter smaller after gzip and index.html 30 %, on the critical path
-/// (bench/budget.toml). Trunk's own minifier fails on that glue (Trunk.toml).
-fn minify(root: &Path, path: &Path, kind: &str) -> Result<(), String> {
-    let source = std::fs::read_to_string(path)
-        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-    if source.starts_with(MINIFIED) {
+/// What [`minify`] is given.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// An ES module (wasm-bindgen's glue and snippets).
+    Module,
+    /// A classic script (index.html's loader).
+    Script,
+    /// A stylesheet.
+    Stylesheet,
+}
+
+/// Minifies the file at `path` in place (terser for JS, csso without restructuring for
+/// CSS), unless it already was. They are written to be read; minified, the study build's
+/// glue is a quarter smaller after gzip, index.html 30 % and the CSS 17 %, all on the
+/// critical path (bench/budget.toml). Trunk's own minifier fails on the glue (Trunk.toml).
+fn minify(root: &Path, path: &Path, kind: Kind) -> Result<(), String> {
+    let read = || {
+        std::fs::read_to_string(path)
+            .map_err(|error| format!("cannot read {}: {error}", path.display()))
+    };
+    if read()?.starts_with(MINIFIED) {
         return Ok(());
     }
-    let mut terser = crate::command::tool(root, "terser");
-    terser
-        .arg(path)
-        .args([
-            kind,
-            "--compress",
-            "--mangle",
-            "--format",
-            &format!("preamble={MINIFIED:?}"),
-            "--output",
-        ])
-        .arg(path);
+    let (program, arguments): (&str, &[&str]) = match kind {
+        Kind::Module => ("terser", &["--module", "--compress", "--mangle"]),
+        Kind::Script => ("terser", &["--no-module", "--compress", "--mangle"]),
+        Kind::Stylesheet => ("csso", &["--no-restructure"]),
+    };
+    let mut command = crate::command::tool(root, program);
+    command.arg(path).args(arguments).arg("--output").arg(path);
     crate::command::run(
-        "terser",
-        &mut terser,
-        Some("cargo xtask setup installs terser in tools/node_modules".into()),
+        program,
+        &mut command,
+        Some(format!(
+            "cargo xtask setup installs {program} in tools/node_modules"
+        )),
     )
-    .map_err(|failure| failure.to_string())
+    .map_err(|failure| failure.to_string())?;
+    std::fs::write(path, format!("{MINIFIED}\n{}", read()?))
+        .map_err(|error| format!("cannot write {}: {error}", path.display()))
 }
 
 /// `html` with its inline loader script minified and its comments dropped.
@@ -125,7 +139,7 @@ fn minified_page(root: &Path, html: &str) -> Result<String, String> {
     let scratch = std::env::temp_dir().join(format!("specialist-loader-{}.js", std::process::id()));
     std::fs::write(&scratch, &html[start..end])
         .map_err(|error| format!("cannot write {}: {error}", scratch.display()))?;
-    let minified = minify(root, &scratch, "--no-module").and_then(|()| {
+    let minified = minify(root, &scratch, Kind::Script).and_then(|()| {
         std::fs::read_to_string(&scratch)
             .map_err(|error| format!("cannot read {}: {error}", scratch.display()))
     });
@@ -148,8 +162,63 @@ fn without_comments(html: &str) -> String {
     kept
 }
 
-/// The files a wasm-bindgen JS module imports statically (its snippets), deduplicated.
-/// Reads wasm-bindgen's output as written (one import a line) and as minified (one line).
+/// The files directly in `directory` whose names end in `.extension`.
+fn files_with_extension(
+    directory: &Path,
+    extension: &str,
+) -> Result<Vec<std::path::PathBuf>, String> {
+    let entries = std::fs::read_dir(directory)
+        .map_err(|error| format!("cannot list {}: {error}", directory.display()))?;
+    Ok(entries
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|found| found == extension))
+        .collect())
+}
+
+/// The files the module `entry` imports statically, directly or through the files it
+/// imports (a snippet may import another), each once, as paths relative to `directory`.
+fn imported_files(directory: &Path, entry: &str) -> Result<Vec<String>, String> {
+    let mut found: Vec<String> = Vec::new();
+    let mut unread = vec![entry.to_string()];
+    while let Some(file) = unread.pop() {
+        let source = std::fs::read_to_string(directory.join(&file))
+            .map_err(|error| format!("cannot read {file}: {error}"))?;
+        let folder = file.rsplit_once('/').map_or("", |(folder, _)| folder);
+        for specifier in static_imports(&source) {
+            let Some(path) = resolve(folder, &specifier) else {
+                continue;
+            };
+            if path != entry && !found.contains(&path) {
+                found.push(path.clone());
+                unread.push(path);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// A relative import `specifier` (`./x.js`, `../x.js`) of a file in `folder`, as a path
+/// from the bundle's root; `None` for a bare name or a URL, which are not the bundle's.
+fn resolve(folder: &str, specifier: &str) -> Option<String> {
+    if !specifier.starts_with("./") && !specifier.starts_with("../") {
+        return None;
+    }
+    let mut parts: Vec<&str> = folder.split('/').filter(|part| !part.is_empty()).collect();
+    for part in specifier.split('/') {
+        match part {
+            "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            name => parts.push(name),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// The modules a JS module imports statically, as written, each once. Reads
+/// wasm-bindgen's output as written (one import a line) and as minified (one line).
 fn static_imports(js: &str) -> Vec<String> {
     let mut imports: Vec<String> = Vec::new();
     for statement in js.split([';', '\n']).map(str::trim_start) {
@@ -165,7 +234,7 @@ fn static_imports(js: &str) -> Vec<String> {
             .trim_end()
             .rsplit(['\'', '"'])
             .nth(1)
-            .map(|path| path.trim_start_matches("./").to_string())
+            .map(str::to_string)
         else {
             continue;
         };
@@ -275,6 +344,11 @@ mod tests {
             )
             .unwrap();
             std::fs::write(directory.join(format!("{stem}_bg.wasm")), b"wasm").unwrap();
+            // A snippet that imports another, which is preloaded with it.
+            let snippets = directory.join(format!("snippets/{name}"));
+            std::fs::create_dir_all(&snippets).unwrap();
+            std::fs::write(snippets.join("x.js"), "import { y } from \"./y.js\";\n").unwrap();
+            std::fs::write(snippets.join("y.js"), "export const y = 1;\n").unwrap();
         }
         std::fs::write(
             directory.join("course/manifest.json"),
@@ -307,7 +381,10 @@ mod tests {
         assert_eq!(json["lessons"]["b"], "lessons/b-2.html");
         assert_eq!(
             json["full"]["imports"],
-            serde_json::json!(["snippets/specialist-full/x.js"])
+            serde_json::json!([
+                "snippets/specialist-full/x.js",
+                "snippets/specialist-full/y.js"
+            ])
         );
         std::fs::remove_dir_all(&directory).unwrap();
     }
@@ -318,8 +395,18 @@ mod tests {
 import{a as e}from"./snippets/s/inline0.js";import*as b from"./snippets/s/x.js";import{c}from'./snippets/s/inline0.js';const u=new URL("x_bg.wasm",import.meta.url);import("./later.js")"#;
         assert_eq!(
             static_imports(minified),
-            ["snippets/s/inline0.js", "snippets/s/x.js"]
+            ["./snippets/s/inline0.js", "./snippets/s/x.js"]
         );
+        assert_eq!(
+            resolve("snippets/s/src", "./x.js").as_deref(),
+            Some("snippets/s/src/x.js")
+        );
+        assert_eq!(
+            resolve("snippets/s/src", "../y.js").as_deref(),
+            Some("snippets/s/y.js")
+        );
+        assert_eq!(resolve("", "../outside.js"), None);
+        assert_eq!(resolve("", "https://example.com/x.js"), None);
     }
 
     #[test]
@@ -331,7 +418,7 @@ import{a as e}from"./snippets/s/inline0.js";import*as b from"./snippets/s/x.js";
     }
 
     #[test]
-    fn minifying_marks_the_file_so_that_stamping_again_keeps_its_bytes_and_name() {
+    fn minifying_marks_each_file_so_that_stamping_again_keeps_its_bytes_and_name() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
         let directory = std::env::temp_dir().join(format!("xtask-minify-{}", std::process::id()));
         std::fs::create_dir_all(&directory).unwrap();
@@ -341,16 +428,24 @@ import{a as e}from"./snippets/s/inline0.js";import*as b from"./snippets/s/x.js";
             "import { a } from './snippets/s/x.js';\n// Read me.\nexport function add(longName) {\n  return a(longName) + 1;\n}\n",
         )
         .unwrap();
-        minify(root, &file, "--module").unwrap();
+        minify(root, &file, Kind::Module).unwrap();
         let once = std::fs::read_to_string(&file).unwrap();
         assert!(once.starts_with(MINIFIED), "{once}");
         assert!(
             !once.contains("Read me") && !once.contains("longName"),
             "{once}"
         );
-        assert_eq!(static_imports(&once), ["snippets/s/x.js"]);
-        minify(root, &file, "--module").unwrap();
+        assert_eq!(static_imports(&once), ["./snippets/s/x.js"]);
+        minify(root, &file, Kind::Module).unwrap();
         assert_eq!(std::fs::read_to_string(&file).unwrap(), once);
+
+        let stylesheet = directory.join("main-0123.css");
+        std::fs::write(&stylesheet, "/* Why. */\nmain {\n  margin: 0px;\n}\n").unwrap();
+        minify(root, &stylesheet, Kind::Stylesheet).unwrap();
+        let once = std::fs::read_to_string(&stylesheet).unwrap();
+        assert_eq!(once, format!("{MINIFIED}\nmain{{margin:0}}"));
+        minify(root, &stylesheet, Kind::Stylesheet).unwrap();
+        assert_eq!(std::fs::read_to_string(&stylesheet).unwrap(), once);
         std::fs::remove_dir_all(&directory).unwrap();
     }
 }
