@@ -34,10 +34,14 @@ struct Session {
     last_report: Option<LmsReport>,
     /// Attempts whose answers were written as interactions in this session.
     reported_attempts: BTreeSet<(String, u32)>,
-    /// The published exams by id, fetched when the session starts, so that the answers of
-    /// an attempt submitted just before the page goes away are still written on pagehide,
-    /// where nothing can wait for a fetch.
+    /// The published exams by id, fetched when the session starts (and again when a fetch
+    /// failed and answers wait), so that the answers of an attempt submitted just before
+    /// the page goes away are still written on pagehide, where nothing can wait for a fetch.
     exams: BTreeMap<String, Rc<PublishedExam>>,
+    /// The exams whose file is being fetched or has arrived.
+    exams_requested: BTreeSet<String>,
+    /// Each exam's published file, relative to index.html.
+    exam_files: BTreeMap<String, String>,
     /// What the LMS held at launch: its attempts keep counting even when this device
     /// never saw them.
     lms_snapshot: Option<Snapshot>,
@@ -120,6 +124,12 @@ impl LmsSession {
                 last_report: None,
                 reported_attempts: BTreeSet::new(),
                 exams: BTreeMap::new(),
+                exams_requested: BTreeSet::new(),
+                exam_files: manifest
+                    .exams
+                    .iter()
+                    .map(|exam| (exam.id.clone(), format!("{COURSE_FOLDER}{}", exam.file)))
+                    .collect(),
                 lms_snapshot,
                 keep_lms_state,
                 exam_ids: manifest.exams.iter().map(|exam| exam.id.clone()).collect(),
@@ -258,7 +268,16 @@ impl LmsSession {
             }
             return;
         }
-        self.fetch_exams(course);
+        // The exams' files come now, so that answers can be written the moment they exist.
+        let exams = self.session.with_value(|session| {
+            session
+                .as_ref()
+                .map(|session| session.exam_files.keys().cloned().collect::<Vec<_>>())
+                .unwrap_or_default()
+        });
+        for exam in exams {
+            self.fetch_exam(exam);
+        }
         Effect::new(move |_| {
             learner.progress.track();
             route.track();
@@ -402,39 +421,44 @@ impl LmsSession {
         }
     }
 
-    /// Fetches every exam's published file into the session, when the LMS takes answers.
-    fn fetch_exams(self, course: Course) {
-        let takes_answers = self.session.with_value(|session| {
-            session
-                .as_ref()
-                .is_some_and(|session| session.lms.interaction_edition().is_some())
-        });
-        if !takes_answers {
+    /// Fetches an exam's published file into the session, once, when the LMS takes answers;
+    /// a failed fetch is tried again when answers to that exam wait.
+    fn fetch_exam(self, exam: String) {
+        let file = self
+            .session
+            .try_update_value(|session| {
+                let session = session.as_mut()?;
+                session.lms.interaction_edition()?;
+                let file = session.exam_files.get(&exam)?.clone();
+                session.exams_requested.insert(exam.clone()).then_some(file)
+            })
+            .flatten();
+        let Some(file) = file else {
             return;
-        }
-        let exams = course.0.with_value(|manifest| {
-            manifest
-                .exams
-                .iter()
-                .map(|exam| (exam.id.clone(), format!("{COURSE_FOLDER}{}", exam.file)))
-                .collect::<Vec<_>>()
-        });
-        for (id, file) in exams {
-            let session = self.session;
-            leptos::task::spawn_local(async move {
-                match fetch::fetch_json::<PublishedExam>(&file).await {
-                    Ok(exam) => session.update_value(|session| {
-                        if let Some(session) = session {
-                            session.exams.insert(id, Rc::new(exam));
-                        }
-                    }),
-                    Err(error) => web_sys::console::warn_1(
-                        &format!("Specialist: answers to {id} cannot be sent to the LMS: {error}")
+        };
+        let session = self.session;
+        leptos::task::spawn_local(async move {
+            let fetched = fetch::fetch_json::<PublishedExam>(&file).await;
+            session.update_value(|session| {
+                let Some(session) = session else {
+                    return;
+                };
+                match fetched {
+                    Ok(published) => {
+                        session.exams.insert(exam, Rc::new(published));
+                    }
+                    Err(error) => {
+                        session.exams_requested.remove(&exam);
+                        web_sys::console::warn_1(
+                            &format!(
+                                "Specialist: answers to {exam} cannot be sent to the LMS yet: {error}"
+                            )
                             .into(),
-                    ),
+                        );
+                    }
                 }
             });
-        }
+        });
     }
 
     /// Writes the answers of attempts submitted in this session as interactions, once each,
@@ -454,6 +478,7 @@ impl LmsSession {
                         .as_ref()
                         .is_some_and(|submission| submission.wall >= started_wall)
             }) {
+                let mut missing = None;
                 self.session.update_value(|session| {
                     let Some(session) = session
                         .as_mut()
@@ -465,7 +490,8 @@ impl LmsSession {
                         session.lms.interaction_edition(),
                         session.exams.get(&record.exam).cloned(),
                     ) else {
-                        // Written once the exam's file has arrived, at the next report.
+                        // Written at a later report, once the exam's file has arrived.
+                        missing = Some(record.exam.clone());
                         return;
                     };
                     if session
@@ -480,6 +506,9 @@ impl LmsSession {
                         }
                     }
                 });
+                if let Some(exam) = missing.filter(|_| !leaving) {
+                    self.fetch_exam(exam);
+                }
             }
         }
     }

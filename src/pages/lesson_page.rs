@@ -98,7 +98,7 @@ pub fn LessonPage(
             let Some(lesson) = lesson_id.try_get_value() else {
                 return;
             };
-            let scrolled = location::remove_early_paint();
+            let read_into = location::remove_early_paint();
             element.set_inner_html(&html);
             content_shown.set_value(true);
             let saved = learner
@@ -119,10 +119,9 @@ pub fn LessonPage(
                     .is_some_and(|text| lesson_dom::highlight_first(&element, text))
             });
             if !found {
-                if scrolled > 0.0 {
-                    location::scroll_to(scrolled);
-                } else {
-                    lesson_dom::scroll_to_permille(saved.scroll_permille);
+                match read_into {
+                    Some(offset) => location::scroll_to(lesson_dom::page_top(&element) + offset),
+                    None => lesson_dom::scroll_to_permille(saved.scroll_permille),
                 }
             }
             reading.set(lesson_dom::scroll_permille());

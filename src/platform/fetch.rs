@@ -54,7 +54,7 @@ fn describe(value: &wasm_bindgen::JsValue) -> String {
 }
 
 /// The response index.html's loader already asked for `url` (it fetches the first page's
-/// files while the wasm downloads), handed over once; `None` when it did not ask.
+/// files before the app has started), handed over once; `None` when it did not ask.
 fn early_response(window: &web_sys::Window, url: &str) -> Option<web_sys::js_sys::Promise> {
     use web_sys::js_sys::{Function, Promise, Reflect};
     let take: Function = Reflect::get(window, &"specialistEarlyResponse".into())

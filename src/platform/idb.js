@@ -1,7 +1,7 @@
-// The browser's IndexedDB database of certificates: the device key and the outbox. Apart
-// from vault.js, which holds everything else about certificates, so that the study build,
-// which only asks whether certificates wait, does not download the rest
-// (src/capabilities.rs, bench/budget.toml).
+// The app's IndexedDB database: the device key and the outbox (certificates and LMS
+// statements waiting to be sent). It is kept apart from vault.js, which holds the rest of
+// the certificate code, so that the study build, which only asks whether certificates
+// wait, does not download that rest (src/capabilities.rs, bench/budget.toml).
 
 const DATABASE = "specialist";
 const VERSION = 1;

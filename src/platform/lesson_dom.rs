@@ -284,6 +284,14 @@ pub fn scroll_to_permille(permille: u16) {
     }
 }
 
+/// How far the top of `element` is from the top of the page, in CSS pixels.
+pub fn page_top(element: &Element) -> f64 {
+    let scrolled = web_sys::window()
+        .and_then(|window| window.scroll_y().ok())
+        .unwrap_or(0.0);
+    element.get_bounding_client_rect().top() + scrolled
+}
+
 /// Whether the end of `marker` (the end of the lesson) is within the viewport.
 pub fn is_in_view(marker: &Element) -> bool {
     let Some(window) = web_sys::window() else {

@@ -21,8 +21,17 @@ pub fn hash_route() -> ReadSignal<Route> {
 }
 
 /// Whether the app was opened without a route (so it may resume where the learner was).
+/// index.html's loader notes the address it was opened at: a link followed in its early
+/// paint of a lesson, before the app started, is not an opening.
 pub fn opened_without_route() -> bool {
-    matches!(current_hash().as_str(), "" | "#" | "#/")
+    use wasm_bindgen::JsCast;
+    let opened = web_sys::window()
+        .and_then(|window| {
+            web_sys::js_sys::Reflect::get(&window, &"specialistOpenedAt".into()).ok()
+        })
+        .and_then(|value| value.dyn_into::<web_sys::js_sys::JsString>().ok())
+        .map_or_else(current_hash, String::from);
+    matches!(opened.as_str(), "" | "#" | "#/")
 }
 
 /// Goes to `route`, adding a history entry.
@@ -118,22 +127,28 @@ pub fn take_over_scroll_restoration() {
 }
 
 /// Removes the lesson index.html's loader painted before the app started (its
-/// `paintLesson`), if it is still there, and returns how far down the learner had scrolled
-/// it, in CSS pixels (0 without it). The app shows in the same frame: main.css hides what
-/// follows the paint.
-pub fn remove_early_paint() -> f64 {
-    let Some(window) = web_sys::window() else {
-        return 0.0;
-    };
-    let Some(paint) = window
-        .document()
-        .and_then(|document| document.get_element_by_id("early-paint"))
-    else {
-        return 0.0;
-    };
-    let scrolled = window.scroll_y().unwrap_or(0.0);
+/// `paintLesson`), if it is still there. The app shows in the same frame: main.css hides
+/// what follows the paint. Returns how far the top of the window was below the top of the
+/// paint's lesson text, in CSS pixels, when the learner had scrolled, so that the app's
+/// lesson can open at the same line; focus inside the paint moves to the main region.
+pub fn remove_early_paint() -> Option<f64> {
+    let window = web_sys::window()?;
+    let document = window.document()?;
+    let paint = document.get_element_by_id("early-paint")?;
+    let scrolled = window.scroll_y().unwrap_or(0.0) > 0.0;
+    let into_text = paint
+        .query_selector("article")
+        .ok()
+        .flatten()
+        .map(|article| -article.get_bounding_client_rect().top());
+    let had_focus = document
+        .active_element()
+        .is_some_and(|active| paint.contains(Some(&active)));
     paint.remove();
-    scrolled
+    if had_focus {
+        focus_without_scrolling("main");
+    }
+    into_text.filter(|_| scrolled)
 }
 
 /// Scrolls the page to `top` CSS pixels from its top (0: as a newly opened page would be).

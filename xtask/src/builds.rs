@@ -108,7 +108,7 @@ fn minify(root: &Path, path: &Path, kind: Kind) -> Result<(), String> {
     }
     let (program, arguments): (&str, &[&str]) = match kind {
         Kind::Module => ("terser", &["--module", "--compress", "--mangle"]),
-        Kind::Script => ("terser", &["--no-module", "--compress", "--mangle"]),
+        Kind::Script => ("terser", &["--compress", "--mangle"]),
         Kind::Stylesheet => ("csso", &["--no-restructure"]),
     };
     let mut command = crate::command::tool(root, program);
@@ -145,21 +145,23 @@ fn minified_page(root: &Path, html: &str) -> Result<String, String> {
     });
     let _ = std::fs::remove_file(&scratch);
     let page = format!("{}{}{}", &html[..start], minified?.trim_end(), &html[end..]);
-    Ok(without_comments(&page))
+    without_comments(&page)
 }
 
-/// `html` without its `<!-- … -->` comments, which explain the source to its readers.
-fn without_comments(html: &str) -> String {
+/// `html` without its `<!-- … -->` comments, which explain the source to its readers; a
+/// comment left open is an error rather than the rest of the page dropped.
+fn without_comments(html: &str) -> Result<String, String> {
     let mut kept = String::with_capacity(html.len());
     let mut rest = html;
     while let Some(start) = rest.find("<!--") {
         kept.push_str(&rest[..start]);
-        rest = rest[start..]
+        let end = rest[start..]
             .find("-->")
-            .map_or("", |end| &rest[start + end + "-->".len()..]);
+            .ok_or("a <!-- comment is never closed")?;
+        rest = &rest[start + end + "-->".len()..];
     }
     kept.push_str(rest);
-    kept
+    Ok(kept)
 }
 
 /// The files directly in `directory` whose names end in `.extension`.
@@ -412,9 +414,10 @@ import{a as e}from"./snippets/s/inline0.js";import*as b from"./snippets/s/x.js";
     #[test]
     fn comments_are_dropped_from_the_page_and_nothing_else() {
         assert_eq!(
-            without_comments("<head><!-- why --><title>a</title><!--\n more --></head><!-- open"),
+            without_comments("<head><!-- why --><title>a</title><!--\n more --></head>").unwrap(),
             "<head><title>a</title></head>"
         );
+        assert!(without_comments("<head><!-- open</head>").is_err());
     }
 
     #[test]

@@ -27,7 +27,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   builds DIR                       name the app's two builds by hash in DIR/index.html (Trunk's post-build hook)
   bench [--no-build] [--runs N]    build the release bundle and measure it (sizes, browser, Lighthouse, server); writes target/bench/report.json
   bench-server                     only the server's certificate throughput and latency
-  service-worker DIR               `builds DIR`, then write DIR/sw.js for a release bundle (Trunk's post-build hook)
+  service-worker DIR               minify DIR's CSS, JS and loader, `builds DIR`, then write DIR/sw.js (Trunk's post-build hook for release builds)
   test                             fmt, clippy, cargo tests, bundle build, Playwright; ends with `N passed, M failed`";
 
 /// The workspace root (the parent of xtask/), whatever directory cargo was run from.

@@ -19,7 +19,7 @@ test('answering the check and reading to the end completes the lesson and grows 
   const completion = page.locator('.lesson-completion');
   await expect(completion).toHaveText(/Read to the end/);
 
-  const check = page.locator('form.knowledge-check');
+  const check = page.locator('#main form.knowledge-check');
   await check.getByLabel('Because the products they buy from you count in their own value-chain emissions.').check();
   await check.getByRole('button', { name: 'Check answer' }).click();
   await expect(check.getByRole('status')).toHaveText(/^Correct/);
@@ -40,7 +40,7 @@ test('answering the check and reading to the end completes the lesson and grows 
 test('a reload returns to the same lesson, scroll position and answers', async ({ page, problems }) => {
   await page.goto(`${rootUrl()}#/lessons/ghg-scopes`);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('The three scopes of the GHG Protocol');
-  await page.locator('form.knowledge-check').getByLabel('Electricity bought to run their data centre.').check();
+  await page.locator('#main form.knowledge-check').getByLabel('Electricity bought to run their data centre.').check();
   await page.getByRole('button', { name: 'Check answer' }).click();
   await page.evaluate(() => window.scrollTo(0, 500));
   const before = await page.evaluate(() => window.scrollY);
@@ -55,7 +55,7 @@ test('a reload returns to the same lesson, scroll position and answers', async (
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('The three scopes of the GHG Protocol');
   await expect.poll(() => page.evaluate(() => window.scrollY)).toBeGreaterThan(before - 40);
   expect(await page.evaluate(() => window.scrollY)).toBeLessThan(before + 40);
-  await expect(page.locator('form.knowledge-check').getByLabel('Electricity bought to run their data centre.')).toBeChecked();
+  await expect(page.locator('#main form.knowledge-check').getByLabel('Electricity bought to run their data centre.')).toBeChecked();
 
   // Opening the course without an address resumes this lesson.
   await page.goto('about:blank');
@@ -86,7 +86,7 @@ test('a lesson opened cold is readable before the app has started, and the app t
   await expect(page.locator('#main .lesson-body p').first()).toBeVisible();
   expect(await page.locator('.lesson-body').count(), 'one lesson on the page').toBe(1);
   expect(Math.abs(await page.evaluate(() => window.scrollY) - scrolled), 'the reader stays where they were').toBeLessThan(2);
-  await expect(page.locator('form.knowledge-check').getByRole('button', { name: 'Check answer' })).toBeEnabled();
+  await expect(page.locator('#main form.knowledge-check').getByRole('button', { name: 'Check answer' })).toBeEnabled();
   expect(problems).toEqual([]);
 });
 
@@ -137,7 +137,7 @@ test('damaged saved progress is reported, kept for download, and the app still w
 
 test('a glossary term opens its definition in place and closes with Escape', async ({ page, problems }) => {
   await page.goto(`${rootUrl()}#/lessons/why-customers-ask`);
-  await page.locator('a.glossary-term').first().click();
+  await page.locator('#main a.glossary-term').first().click();
   const popover = page.getByRole('dialog');
   await expect(popover.getByRole('heading')).toHaveText('Scope 3 emissions');
   await expect(popover).toContainText('15 categories');
@@ -149,7 +149,7 @@ test('a glossary term opens its definition in place and closes with Escape', asy
 
 test('a scenario plays two decisions deep and restarts', async ({ page, problems }) => {
   await page.goto(`${rootUrl()}#/lessons/targets-and-claims`);
-  const scenario = page.locator('.scenario');
+  const scenario = page.locator('#main .scenario');
   await scenario.getByRole('button', { name: 'Ask what the goal behind the request is.' }).click();
   await expect(scenario.getByText('They explain that the company has a science-based target')).toBeVisible();
   await scenario.getByRole('button', { name: 'Energy-efficient equipment, power management and a plan to report the savings.' }).click();
@@ -161,11 +161,11 @@ test('a scenario plays two decisions deep and restarts', async ({ page, problems
 
 test('worksheet entries are saved as the learner types and survive a reload', async ({ page, problems }) => {
   await page.goto(`${rootUrl()}#/lessons/why-customers-ask`);
-  const field = page.getByLabel('A question for the next meeting');
+  const field = page.locator('#main').getByLabel('A question for the next meeting');
   await field.fill('Which reporting year are you preparing for?');
-  await expect(page.locator('.activity .worksheet-status')).toHaveText('Saved');
+  await expect(page.locator('#main .activity .worksheet-status')).toHaveText('Saved');
   await page.reload();
-  await expect(page.getByLabel('A question for the next meeting')).toHaveValue('Which reporting year are you preparing for?');
+  await expect(page.locator('#main').getByLabel('A question for the next meeting')).toHaveValue('Which reporting year are you preparing for?');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download the worksheet' }).click()]);
   expect(download.suggestedFilename()).toBe('why-customers-ask-customer-drivers.txt');
   const fs = await import('node:fs');
@@ -192,7 +192,7 @@ test('on a 360 px phone nothing overflows sideways', async ({ page, problems }) 
 
 test('a knowledge check can be answered with the keyboard alone', async ({ page, problems }) => {
   await page.goto(`${rootUrl()}#/lessons/ghg-scopes`);
-  const check = page.locator('form.knowledge-check');
+  const check = page.locator('#main form.knowledge-check');
   const first = check.getByLabel('Electricity bought to run their data centre.');
   await first.focus();
   await page.keyboard.press('Space');
