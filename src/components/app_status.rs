@@ -55,8 +55,10 @@ pub fn AppStatus(
         }
     });
 
+    // Closures rather than `<Show>`: these lines change rarely, and each `<Show>` costs the
+    // study build's wasm more than re-rendering a line does (bench/budget.toml).
     view! {
-        <Show when=move || !online.get()>
+        {move || (!online.get()).then(|| view! {
             <p class="status-line status-offline" role="status" data-testid="offline-status">
                 <strong>"You are offline."</strong>
                 " Lessons and exams work as usual and everything is saved on this device. "
@@ -66,19 +68,19 @@ pub fn AppStatus(
                     count => format!("{count} certificates are waiting to be sent when the network returns."),
                 }}
             </p>
-        </Show>
-        <Show when=move || installation.update_ready.get() && !attempt_running.get()>
+        })}
+        {move || (installation.update_ready.get() && !attempt_running.get()).then(|| view! {
             <p class="status-line status-update" role="status" data-testid="update-ready">
                 "A new version of the course is ready. "
                 <button type="button" on:click=|_| service_worker::apply_update()>"Update now"</button>
             </p>
-        </Show>
-        <Show when=move || storage_low.get()>
+        })}
+        {move || storage_low.get().then(|| view! {
             <p class="status-line status-warning" role="alert">
                 "This device's storage for the course is nearly full. "
                 <a href=Route::Settings.href()>"Export your progress"</a>
                 " to keep a copy."
             </p>
-        </Show>
+        })}
     }
 }
