@@ -26,8 +26,9 @@ pub fn StorageNotice() -> impl IntoView {
         storage::discard_unreadable(&course_id);
         learner.unreadable.set(None);
     };
+    // Closures rather than `<Show>`, as in AppStatus: cheaper in the study build's wasm.
     view! {
-        <Show when=move || learner.unreadable.with(Option::is_some)>
+        {move || learner.unreadable.with(Option::is_some).then(|| view! {
             <section class="notice notice-warning" role="alert" aria-labelledby="unreadable-title">
                 <h2 id="unreadable-title">"Your saved progress could not be read"</h2>
                 <p>
@@ -39,12 +40,12 @@ pub fn StorageNotice() -> impl IntoView {
                     <button type="button" class="secondary" on:click=dismiss.clone()>"Dismiss"</button>
                 </p>
             </section>
-        </Show>
-        <Show when=move || learner.save_error.with(Option::is_some)>
+        })}
+        {move || learner.save_error.with(Option::is_some).then(|| view! {
             <section class="notice notice-error" role="alert">
                 <h2>"Progress is not being saved"</h2>
                 <p>{move || learner.save_error.get()} ". Keep this tab open; progress is kept in memory until saving works again."</p>
             </section>
-        </Show>
+        })}
     }
 }
