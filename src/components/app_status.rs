@@ -37,16 +37,18 @@ pub fn AppStatus(
     ];
     on_cleanup(move || handles.into_iter().for_each(|handle| handle.remove()));
 
-    let attempt_running = Memo::new(move |_| {
+    // An attempt pins this page's version in the service worker until it is submitted.
+    let attempt_running = RwSignal::new(false);
+    Effect::new(move || {
         route.track();
-        storage::attempt_in_flight(
+        let running = storage::attempt_in_flight(
             &course_id,
             &exams,
             crate::platform::time::wall_milliseconds(),
-        )
+        );
+        attempt_running.set(running);
+        service_worker::attempt_running(running);
     });
-    // An attempt pins this page's version in the service worker until it is submitted.
-    Effect::new(move || service_worker::attempt_running(attempt_running.get()));
 
     let storage_low = RwSignal::new(false);
     leptos::task::spawn_local(async move {

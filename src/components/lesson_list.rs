@@ -40,16 +40,21 @@ pub fn LessonList(
             let minutes = lesson.minutes;
             let optional = !lesson.required;
             let title = lesson.title.clone();
-            let status = Memo::new(move |_| {
-                learner
-                    .progress
-                    .with(|progress| lesson_status(&lesson, progress))
-            });
+            // A plain closure rather than a memo: the status is cheap to work out, and a
+            // memo of its own type costs the study build's wasm more (bench/budget.toml).
+            let lesson = StoredValue::new(lesson);
+            let status = move || {
+                lesson.with_value(|lesson| {
+                    learner
+                        .progress
+                        .with(|progress| lesson_status(lesson, progress))
+                })
+            };
             view! {
-                <li class="lesson-item" data-status=move || status_token(status.get())>
+                <li class="lesson-item" data-status=move || status_token(status())>
                     <a href=href>{title}</a>
                     <span class="lesson-meta">
-                        <span class="lesson-status">{move || status_label(status.get())}</span>
+                        <span class="lesson-status">{move || status_label(status())}</span>
                         " · " {minutes} " min"
                         {optional.then_some(" · optional")}
                     </span>

@@ -17,13 +17,14 @@ pub fn CourseHome() -> impl IntoView {
     let learner = Learner::use_context();
     let manifest = course.0.get_value();
     set_document_title(&manifest.title);
-    let standing = Memo::new(move |_| {
+    // A plain closure rather than a memo, as in the lesson list: cheap to work out.
+    let standing = move || {
         course.0.with_value(|manifest| {
             learner
                 .progress
                 .with(|progress| course_standing(manifest, progress))
         })
-    });
+    };
     let started = move || {
         learner
             .progress
@@ -90,10 +91,10 @@ pub fn CourseHome() -> impl IntoView {
             <h1 id="course-title">{manifest.title.clone()}</h1>
             <p class="lead">{manifest.description.clone()}</p>
             <p class="audience">"Audience: " {manifest.audience.clone()} " · " {manifest.total_minutes} " minutes of material"</p>
-            <ProgressMeter percent=Signal::derive(move || standing.get().percent) label="Course progress"/>
+            <ProgressMeter percent=Signal::derive(move || standing().percent) label="Course progress"/>
             <p class="standing" aria-live="polite">
                 {move || {
-                    let standing = standing.get();
+                    let standing = standing();
                     format!(
                         "{} % complete · {} min studied · {} min remaining",
                         standing.percent, standing.minutes_done, standing.minutes_remaining

@@ -50,13 +50,16 @@ pub fn LessonPage(
     learner.record(ProgressEvent::Opened { lesson: id.clone() });
 
     let lesson_id = StoredValue::new(id);
+    // A plain closure rather than a memo, as in the lesson list.
     let status = {
-        let lesson = lesson.clone();
-        Memo::new(move |_| {
-            learner
-                .progress
-                .with(|progress| lesson_status(&lesson, progress))
-        })
+        let lesson = StoredValue::new(lesson.clone());
+        move || {
+            lesson.with_value(|lesson| {
+                learner
+                    .progress
+                    .with(|progress| lesson_status(lesson, progress))
+            })
+        }
     };
     let url = format!("{COURSE_FOLDER}{}", lesson.file);
     let content = RwSignal::new(None);
@@ -245,7 +248,7 @@ pub fn LessonPage(
         <h1 id="lesson-title">{lesson.title.clone()}</h1>
         <p class="lesson-meta">
             {lesson.minutes} " min · "
-            <span class="lesson-status" data-status=move || status_token(status.get())>{move || status_label(status.get())}</span>
+            <span class="lesson-status" data-status=move || status_token(status())>{move || status_label(status())}</span>
         </p>
         <details class="objectives">
             <summary>"In this lesson you will"</summary>
@@ -270,7 +273,7 @@ pub fn LessonPage(
         <div class="lesson-end" node_ref=end_marker></div>
         <footer class="lesson-footer">
             <p class="lesson-completion" role="status">
-                {move || match status.get() {
+                {move || match status() {
                     LessonStatus::Complete => "Lesson complete.",
                     _ => "Read to the end and answer the knowledge checks to complete this lesson.",
                 }}
