@@ -91,7 +91,7 @@ pub fn CourseHome() -> impl IntoView {
             <h1 id="course-title">{manifest.title.clone()}</h1>
             <p class="lead">{manifest.description.clone()}</p>
             <p class="audience">"Audience: " {manifest.audience.clone()} " · " {manifest.total_minutes} " minutes of material"</p>
-            <ProgressMeter percent=Signal::derive(move || standing().percent) label="Course progress"/>
+            <ProgressMeter percent=move || standing().percent label="Course progress"/>
             <p class="standing" aria-live="polite">
                 {move || {
                     let standing = standing();
