@@ -1,7 +1,7 @@
 //! A module's lessons with their status and minutes, as the outline shows them.
 
 use leptos::prelude::*;
-use specialist_core::manifest::ModuleSummary;
+use specialist_core::manifest::{LessonSummary, ModuleSummary};
 use specialist_core::progress::{LessonStatus, lesson_status};
 
 use crate::route::Route;
@@ -25,6 +25,23 @@ pub fn status_label(status: LessonStatus) -> &'static str {
     }
 }
 
+/// The lesson's status as the learner's progress changes, read reactively. A plain closure
+/// rather than a memo: the status is cheap to work out, and a memo of its own type costs
+/// the study build's wasm more (bench/budget.toml).
+pub fn lesson_status_of(
+    lesson: LessonSummary,
+    learner: Learner,
+) -> impl Fn() -> LessonStatus + Copy {
+    let lesson = StoredValue::new(lesson);
+    move || {
+        lesson.with_value(|lesson| {
+            learner
+                .progress
+                .with(|progress| lesson_status(lesson, progress))
+        })
+    }
+}
+
 /// The ordered list of a module's lessons with status and minutes.
 #[component]
 pub fn LessonList(
@@ -40,16 +57,7 @@ pub fn LessonList(
             let minutes = lesson.minutes;
             let optional = !lesson.required;
             let title = lesson.title.clone();
-            // A plain closure rather than a memo: the status is cheap to work out, and a
-            // memo of its own type costs the study build's wasm more (bench/budget.toml).
-            let lesson = StoredValue::new(lesson);
-            let status = move || {
-                lesson.with_value(|lesson| {
-                    learner
-                        .progress
-                        .with(|progress| lesson_status(lesson, progress))
-                })
-            };
+            let status = lesson_status_of(lesson, learner);
             view! {
                 <li class="lesson-item" data-status=move || status_token(status())>
                     <a href=href>{title}</a>

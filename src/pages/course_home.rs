@@ -17,7 +17,7 @@ pub fn CourseHome() -> impl IntoView {
     let learner = Learner::use_context();
     let manifest = course.0.get_value();
     set_document_title(&manifest.title);
-    // A plain closure rather than a memo, as in the lesson list: cheap to work out.
+    // A plain closure rather than a memo, as `lesson_status_of` is: cheap to work out.
     let standing = move || {
         course.0.with_value(|manifest| {
             learner

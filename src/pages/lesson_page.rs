@@ -3,10 +3,10 @@
 
 use leptos::prelude::*;
 use specialist_core::manifest::COURSE_FOLDER;
-use specialist_core::progress::{LessonStatus, ProgressEvent, check_is_correct, lesson_status};
+use specialist_core::progress::{LessonStatus, ProgressEvent, check_is_correct};
 use web_sys::Element;
 
-use crate::components::{status_label, status_token};
+use crate::components::{lesson_status_of, status_label, status_token};
 use crate::platform::{download, fetch, lesson_dom, location};
 use crate::route::Route;
 use crate::state::{Course, Glossary, Learner};
@@ -50,17 +50,7 @@ pub fn LessonPage(
     learner.record(ProgressEvent::Opened { lesson: id.clone() });
 
     let lesson_id = StoredValue::new(id);
-    // A plain closure rather than a memo, as in the lesson list.
-    let status = {
-        let lesson = StoredValue::new(lesson.clone());
-        move || {
-            lesson.with_value(|lesson| {
-                learner
-                    .progress
-                    .with(|progress| lesson_status(lesson, progress))
-            })
-        }
-    };
+    let status = lesson_status_of(lesson.clone(), learner);
     let url = format!("{COURSE_FOLDER}{}", lesson.file);
     let content = RwSignal::new(None);
     fetch::fetch_text_into(url.clone(), content);

@@ -32,15 +32,15 @@ pub fn stamp(directory: &Path, minify_from: Option<&Path>) -> Result<(), String>
     }
     let mut builds = serde_json::Map::new();
     for (key, name) in BUILDS {
+        // Minifying keeps every import's path, so the list is read once, before.
+        let (js, _) = current_files(directory, name)?;
+        let imports = imported_files(directory, &js)?;
         if let Some(root) = minify_from {
-            let (js, _) = current_files(directory, name)?;
-            for file in imported_files(directory, &js)? {
+            for file in imports.iter().chain([&js]) {
                 minify(root, &directory.join(file), Kind::Module)?;
             }
-            minify(root, &directory.join(js), Kind::Module)?;
         }
         let (js, wasm) = hashed_names(directory, name)?;
-        let imports = imported_files(directory, &js)?;
         builds.insert(
             key.into(),
             serde_json::json!({ "js": js, "wasm": wasm, "imports": imports }),
