@@ -9,7 +9,7 @@ use specialist_core::time_on_task::TimeOnTask;
 
 use crate::capabilities::{Capabilities, Connection};
 use crate::components::{AppStatus, GlossaryPopover, StorageNotice};
-use crate::pages::{CourseHome, GlossaryPage, LessonPage, ModulePage, NotFound, SearchPage};
+use crate::pages::{LessonPage, NotFound};
 use crate::platform::{self, location, time};
 use crate::route::Route;
 use crate::state::{Course, Glossary, Installation, Learner, Settings};
@@ -29,7 +29,7 @@ impl std::error::Error for LoadError {}
 async fn load_manifest(
     capabilities: Capabilities,
 ) -> Result<(CourseManifest, Config, Connection), LoadError> {
-    let manifest: CourseManifest = platform::fetch::fetch_json(MANIFEST_PATH)
+    let manifest: CourseManifest = platform::fetch::fetch_decoded(MANIFEST_PATH)
         .await
         .map_err(|error| LoadError(error.to_string()))?;
     let manifest = manifest
@@ -59,7 +59,7 @@ async fn load_manifest(
 /// config.json beside index.html: none means defaults; a broken one stops the app with its
 /// problem named, since an admin must fix it before certificates can go anywhere.
 async fn load_config() -> Result<Config, LoadError> {
-    match platform::fetch::fetch_json::<Config>(CONFIG_PATH).await {
+    match platform::fetch::fetch_decoded::<Config>(CONFIG_PATH).await {
         Ok(config) => Ok(config),
         Err(platform::fetch::FetchError::Status { status: 404, .. }) => Ok(Config::default()),
         Err(error) => Err(LoadError(error.to_string())),
@@ -167,14 +167,6 @@ fn CoursePlayer(
     });
 
     let page = move || match route.get() {
-        Route::Home => view! { <CourseHome/> }.into_any(),
-        Route::Module { id } => match course
-            .0
-            .with_value(|manifest| manifest.module(&id).cloned())
-        {
-            Some(module) => view! { <ModulePage module/> }.into_any(),
-            None => view! { <NotFound what=format!("module “{id}”")/> }.into_any(),
-        },
         Route::Lesson { id, find } => {
             if course
                 .0
@@ -185,8 +177,6 @@ fn CoursePlayer(
                 view! { <NotFound what=format!("lesson “{id}”")/> }.into_any()
             }
         }
-        Route::Search { query } => view! { <SearchPage initial_query=query/> }.into_any(),
-        Route::Glossary { id } => view! { <GlossaryPage id/> }.into_any(),
         Route::NotFound { hash } => view! { <NotFound what=format!("page “{hash}”")/> }.into_any(),
         other => (capabilities.page)(other),
     };

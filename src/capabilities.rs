@@ -3,12 +3,19 @@
 //!
 //! What a first visit downloads is held to a size budget (bench/budget.toml), and exams, the
 //! certificate, This device, the outbox and LMS embedding are most of the code. Trunk
-//! cannot split one wasm, so this library is built twice: the study build (course, lessons,
-//! search, glossary) that a learner's visit loads first, and the full build. Architecture
-//! invariant: the code shared by both reaches exam, certificate, device and LMS code only
-//! through a `Capabilities` value, so the study build's linker drops all of it. A study
-//! page that needs the rest hands over: it asks index.html's loader for the full build
-//! (for the rest of the tab's session) and reloads.
+//! cannot split one wasm, so this library is built three times, each build a superset of
+//! the one before:
+//! - the reader build, lessons only, which index.html's loader starts on a lesson address,
+//!   the first visit's usual landing place;
+//! - the study build, which adds the course home, modules, search and the glossary page,
+//!   and starts on any other address;
+//! - the full build.
+//!
+//! Architecture invariant: the code shared by all three renders a lesson itself and
+//! reaches every other page, and the exam, certificate, device and LMS code, only through
+//! a `Capabilities` value, so each smaller build's linker drops what it does not offer.
+//! A page a build lacks hands over: it asks index.html's loader for the larger build (for
+//! the rest of the tab's session) and reloads at the same address.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -20,10 +27,12 @@ use specialist_core::manifest::CourseManifest;
 use crate::lms::{LmsSession, LmsStatus};
 use crate::outbox::Outbox;
 use crate::pages::{
-    AttemptPage, CertificatePage, ExamPage, PracticePage, ResultsPage, SettingsPage, VerifierPage,
+    AttemptPage, CertificatePage, CourseHome, ExamPage, GlossaryPage, ModulePage, NotFound,
+    PracticePage, ResultsPage, SearchPage, SettingsPage, VerifierPage,
 };
 use crate::platform::lms::{self, Launch, Lms};
-use crate::platform::{location, service_worker, vault};
+use crate::platform::location::{self, Build};
+use crate::platform::{service_worker, vault};
 use crate::route::Route;
 use crate::state::{Course, Learner};
 
@@ -38,7 +47,7 @@ pub struct Capabilities {
     /// Starts the background services (outbox, LMS session) and provides their contexts,
     /// before the learner's saved state is loaded.
     pub start_services: fn(&CourseManifest, Connection) -> Services,
-    /// Renders a page that is not a study page: exams, the certificate, This device.
+    /// Renders a page other than a lesson (the player renders those itself).
     pub page: fn(Route) -> AnyView,
     /// Status lines beyond the app's own (the LMS's), given the current route.
     pub status: fn(ReadSignal<Route>) -> AnyView,
@@ -52,11 +61,19 @@ pub struct Services {
     pub after_load: Box<dyn FnOnce(Course, Learner, ReadSignal<Route>)>,
 }
 
-/// The study build: no LMS, no outbox, and every other page hands over to the full build.
+/// The reader build: lessons only, no LMS, no outbox; every other page hands over to the
+/// study build.
+pub const READER: Capabilities = Capabilities {
+    page: |_| hand_over_page(Build::Study),
+    ..STUDY
+};
+
+/// The study build: no LMS, no outbox; exams, the certificate and This device hand over
+/// to the full build.
 pub const STUDY: Capabilities = Capabilities {
     connect_lms: || Box::pin(async { None }),
     start_services: start_study_services,
-    page: hand_over_page,
+    page: |route| study_page(route).unwrap_or_else(|_| hand_over_page(Build::Full)),
     status: |_| ().into_any(),
 };
 
@@ -71,7 +88,7 @@ pub const FULL: Capabilities = Capabilities {
         })
     },
     start_services: start_all_services,
-    page: full_page,
+    page: |route| study_page(route).unwrap_or_else(full_page),
     status: |route| view! { <LmsStatus route/> }.into_any(),
 };
 
@@ -81,7 +98,7 @@ fn start_study_services(_: &CourseManifest, _: Connection) -> Services {
     // Offline, the full build could not send them either.
     leptos::task::spawn_local(async {
         if service_worker::online() && vault::certificates_waiting().await.unwrap_or(0) > 0 {
-            let _ = location::hand_over_to_full_build();
+            let _ = location::hand_over_to(Build::Full);
         }
     });
     Services {
@@ -90,8 +107,8 @@ fn start_study_services(_: &CourseManifest, _: Connection) -> Services {
     }
 }
 
-fn hand_over_page(_: Route) -> AnyView {
-    match location::hand_over_to_full_build() {
+fn hand_over_page(build: Build) -> AnyView {
+    match location::hand_over_to(build) {
         Ok(()) => view! { <p class="status" role="status">"Opening…"</p> }.into_any(),
         Err(reason) => {
             view! { <section class="error-panel" role="alert"><p>{reason}</p></section> }.into_any()
@@ -111,6 +128,25 @@ fn start_all_services(manifest: &CourseManifest, connection: Connection) -> Serv
     }
 }
 
+/// The study build's pages other than lessons, or the route back when it is not one.
+fn study_page(route: Route) -> Result<AnyView, Route> {
+    Ok(match route {
+        Route::Home => view! { <CourseHome/> }.into_any(),
+        Route::Module { id } => {
+            let module = expect_context::<Course>()
+                .0
+                .with_value(|manifest| manifest.module(&id).cloned());
+            match module {
+                Some(module) => view! { <ModulePage module/> }.into_any(),
+                None => view! { <NotFound what=format!("module “{id}”")/> }.into_any(),
+            }
+        }
+        Route::Search { query } => view! { <SearchPage initial_query=query/> }.into_any(),
+        Route::Glossary { id } => view! { <GlossaryPage id/> }.into_any(),
+        other => return Err(other),
+    })
+}
+
 fn full_page(route: Route) -> AnyView {
     match route {
         Route::Exam { id } => view! { <ExamPage id/> }.into_any(),
@@ -124,7 +160,8 @@ fn full_page(route: Route) -> AnyView {
         Route::Certificate => view! { <CertificatePage/> }.into_any(),
         Route::Verify => view! { <VerifierPage/> }.into_any(),
         Route::Settings => view! { <SettingsPage/> }.into_any(),
-        // The player renders the study pages itself and never passes them here.
+        // The player renders lessons and unknown addresses itself, and the study pages
+        // come from `study_page`; neither reaches here.
         Route::Home
         | Route::Module { .. }
         | Route::Lesson { .. }

@@ -100,7 +100,7 @@ impl Glossary {
     pub fn want(&self) {
         if !self.wanted.get_value() {
             self.wanted.set_value(true);
-            fetch::fetch_json_into(
+            fetch::fetch_decoded_into(
                 format!("{COURSE_FOLDER}{}", self.file.get_value()),
                 self.terms,
             );

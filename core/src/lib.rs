@@ -10,6 +10,8 @@ pub mod canonical;
 pub mod certificate;
 pub mod cmi5;
 pub mod config;
+pub mod decode;
+pub mod encode;
 pub mod exam;
 pub mod lms;
 pub mod manifest;

@@ -155,16 +155,18 @@ impl Progress {
     }
 }
 
-/// Whether a knowledge check answer is right: exactly the correct options chosen.
+/// Whether a knowledge check answer is right: exactly the correct options chosen (an option
+/// chosen twice counts once; one that does not exist is never right).
 pub fn check_is_correct(correct: &[bool], chosen: &[u8]) -> bool {
-    let expected: BTreeSet<usize> = correct
-        .iter()
-        .enumerate()
-        .filter(|(_, correct)| **correct)
-        .map(|(index, _)| index)
-        .collect();
-    let given: BTreeSet<usize> = chosen.iter().map(|index| usize::from(*index)).collect();
-    !given.is_empty() && given == expected
+    // A flag per option rather than two sets: sets cost the app's wasm a sort and a tree.
+    let mut picked = vec![false; correct.len()];
+    for index in chosen {
+        match picked.get_mut(usize::from(*index)) {
+            Some(flag) => *flag = true,
+            None => return false,
+        }
+    }
+    picked.contains(&true) && picked == correct
 }
 
 /// Where a lesson stands for the learner.
@@ -429,6 +431,10 @@ mod tests {
     fn a_check_is_right_only_with_exactly_the_correct_options() {
         let correct = [true, false, true];
         assert!(check_is_correct(&correct, &[2, 0]));
+        assert!(
+            check_is_correct(&correct, &[0, 2, 2]),
+            "chosen twice counts once"
+        );
         assert!(!check_is_correct(&correct, &[0]), "partial");
         assert!(!check_is_correct(&correct, &[0, 1, 2]), "one too many");
         assert!(!check_is_correct(&correct, &[]), "nothing chosen");

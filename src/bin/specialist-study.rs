@@ -1,4 +1,5 @@
-//! Entry point of the study build, the one a learner's first visit loads (see index.html).
+//! Entry point of the study build, which a visit to any page but a lesson loads first (see
+//! index.html and `capabilities.rs`).
 
 fn main() {
     specialist::start_study();

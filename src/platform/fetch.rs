@@ -1,8 +1,70 @@
-//! Fetching JSON documents of the bundle by URLs relative to index.html.
+//! Fetching JSON documents of the bundle by URLs relative to index.html, and reading
+//! parsed JSON with specialist-core's decoders ([`Parsed`]).
 
 use serde::de::DeserializeOwned;
-use wasm_bindgen::JsCast;
+use specialist_core::decode::{Decode, DecodeError, Source};
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
+use web_sys::js_sys::{Array, Object, Reflect};
+
+/// A value from `JSON.parse` (or `Response.json`), as specialist-core's decoders read it.
+/// The documents every page needs are read this way rather than through serde, whose
+/// derived decoders cost the reader build more than anything else (core/src/decode.rs).
+pub struct Parsed(pub JsValue);
+
+impl Source for Parsed {
+    fn member(&self, key: &str) -> Option<Self> {
+        if !self.is_object() {
+            return None;
+        }
+        // Own members only: a key such as "constructor" must not find Object's prototype.
+        let key = JsValue::from_str(key);
+        let object: &Object = self.0.unchecked_ref();
+        Object::has_own(object, &key)
+            .then(|| Reflect::get(object, &key).ok().map(Parsed))
+            .flatten()
+    }
+
+    fn member_names(&self) -> Vec<String> {
+        if !self.is_object() {
+            return Vec::new();
+        }
+        Object::keys(self.0.unchecked_ref::<Object>())
+            .iter()
+            .filter_map(|key| key.as_string())
+            .collect()
+    }
+
+    fn items(&self) -> Option<Vec<Self>> {
+        Array::is_array(&self.0)
+            .then(|| self.0.unchecked_ref::<Array>().iter().map(Parsed).collect())
+    }
+
+    fn is_object(&self) -> bool {
+        self.0.is_object() && !Array::is_array(&self.0)
+    }
+
+    fn is_null(&self) -> bool {
+        self.0.is_null() || self.0.is_undefined()
+    }
+
+    fn text(&self) -> Option<String> {
+        self.0.as_string()
+    }
+
+    fn number(&self) -> Option<f64> {
+        self.0.as_f64().filter(|number| number.is_finite())
+    }
+
+    fn boolean(&self) -> Option<bool> {
+        self.0.as_bool()
+    }
+}
+
+/// Reads `value` as a `T`, naming the path of the first thing wrong.
+pub fn decode<T: Decode<Parsed>>(value: JsValue) -> Result<T, DecodeError> {
+    T::decode(&Parsed(value))
+}
 
 /// Why a document could not be loaded; every variant names the URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +107,7 @@ impl std::fmt::Display for FetchError {
 impl std::error::Error for FetchError {}
 
 /// Describes a JS exception or rejection in one line.
-fn describe(value: &wasm_bindgen::JsValue) -> String {
+fn describe(value: &JsValue) -> String {
     value
         .dyn_ref::<web_sys::js_sys::Error>()
         .map(|error| String::from(error.message()))
@@ -91,9 +153,9 @@ async fn get(url: &str) -> Result<web_sys::Response, FetchError> {
 /// Awaits a body promise (`json()`, `text()`), naming the URL when it fails.
 async fn body(
     url: &str,
-    promise: Result<web_sys::js_sys::Promise, wasm_bindgen::JsValue>,
-) -> Result<wasm_bindgen::JsValue, FetchError> {
-    let malformed = |value: wasm_bindgen::JsValue| FetchError::Malformed {
+    promise: Result<web_sys::js_sys::Promise, JsValue>,
+) -> Result<JsValue, FetchError> {
+    let malformed = |value: JsValue| FetchError::Malformed {
         url: url.to_string(),
         detail: describe(&value),
     };
@@ -107,6 +169,17 @@ pub async fn fetch_json<T: DeserializeOwned>(url: &str) -> Result<T, FetchError>
     let response = get(url).await?;
     let json = body(url, response.json()).await?;
     serde_wasm_bindgen::from_value(json).map_err(|error| FetchError::Malformed {
+        url: url.to_string(),
+        detail: error.to_string(),
+    })
+}
+
+/// GETs `url` (relative to the page) and reads its JSON body with specialist-core's
+/// decoders ([`Parsed`]).
+pub async fn fetch_decoded<T: Decode<Parsed>>(url: &str) -> Result<T, FetchError> {
+    let response = get(url).await?;
+    let json = body(url, response.json()).await?;
+    decode(json).map_err(|error| FetchError::Malformed {
         url: url.to_string(),
         detail: error.to_string(),
     })
@@ -137,14 +210,15 @@ pub fn fetch_text_into(
     });
 }
 
-/// Starts fetching `url` as JSON in the background; the signal is `None` until it arrives.
-pub fn fetch_json_into<T: DeserializeOwned + Send + Sync + 'static>(
+/// Starts fetching `url` as JSON in the background ([`fetch_decoded`]); the signal is
+/// `None` until it arrives.
+pub fn fetch_decoded_into<T: Decode<Parsed> + Send + Sync + 'static>(
     url: String,
     into: leptos::prelude::RwSignal<Option<Result<T, FetchError>>>,
 ) {
     use leptos::prelude::Set;
     leptos::task::spawn_local(async move {
-        let result = fetch_json::<T>(&url).await;
+        let result = fetch_decoded::<T>(&url).await;
         into.try_set(Some(result));
     });
 }

@@ -22,9 +22,18 @@ pub fn hash_route() -> ReadSignal<Route> {
 
 /// Whether the app was opened without a route (so it may resume where the learner was).
 /// index.html's loader notes the address it was opened at: a link followed in its early
-/// paint of a lesson, before the app started, is not an opening.
+/// paint of a lesson, before the app started, is not an opening, and neither is the reload
+/// of a hand-over ([`hand_over_to`]) to the course home.
 pub fn opened_without_route() -> bool {
     use wasm_bindgen::JsCast;
+    let handed_over = web_sys::window()
+        .and_then(|window| {
+            web_sys::js_sys::Reflect::get(&window, &"specialistHandedOver".into()).ok()
+        })
+        .is_some_and(|value| value.is_truthy());
+    if handed_over {
+        return false;
+    }
     let opened = web_sys::window()
         .and_then(|window| {
             web_sys::js_sys::Reflect::get(&window, &"specialistOpenedAt".into()).ok()
@@ -93,26 +102,53 @@ pub fn reload() {
     }
 }
 
-/// The session storage key index.html's loader reads: when set, it starts the full build.
-const FULL_BUILD_KEY: &str = "specialist.full-build";
+/// The session storage key index.html's loader reads: it starts the build named there
+/// ([`Build::name`]) rather than the one the address would get.
+const BUILD_KEY: &str = "specialist.build";
 
-/// Asks index.html's loader for the full build for the rest of this tab's session, and
-/// reloads into it at the same address (see `crate::capabilities`). Says why, instead, when
-/// the reload could not work: offline with no service worker to answer it, or no session
-/// storage for the flag (the loader would start the study build again, and reload forever).
-pub fn hand_over_to_full_build() -> Result<(), String> {
+/// The session storage key that tells index.html's loader, once, that this load is a
+/// hand-over rather than an opening (see [`opened_without_route`]).
+const HANDED_OVER_KEY: &str = "specialist.handed-over";
+
+/// A larger build a page can hand over to (see `crate::capabilities`).
+#[derive(Clone, Copy)]
+pub enum Build {
+    /// Lessons, the course home, modules, search and the glossary.
+    Study,
+    /// Everything, with exams, the certificate, This device and LMS embedding.
+    Full,
+}
+
+impl Build {
+    /// The value index.html's loader reads under [`BUILD_KEY`].
+    fn name(self) -> &'static str {
+        match self {
+            Build::Study => "study",
+            Build::Full => "full",
+        }
+    }
+}
+
+/// Asks index.html's loader for `build` for the rest of this tab's session, and reloads
+/// into it at the same address (see `crate::capabilities`). Says why, instead, when the
+/// reload could not work: offline with no service worker to answer it, or no session
+/// storage for the request (the loader would start this build again, and reload forever).
+pub fn hand_over_to(build: Build) -> Result<(), String> {
     let window = web_sys::window().ok_or("no browser window")?;
     if !crate::platform::service_worker::online() && !crate::platform::service_worker::controlled()
     {
         return Err("This part of the course is not on this device yet, and you are offline. Connect once and it will work offline from then on.".into());
     }
-    let flagged = window
+    let asked = window
         .session_storage()
         .ok()
         .flatten()
-        .is_some_and(|session| session.set_item(FULL_BUILD_KEY, "1").is_ok());
-    if !flagged {
-        return Err("This browser refuses session storage, which exams, the certificate and This device need. Allow site data for this page and reload.".into());
+        .is_some_and(|session| {
+            session.set_item(BUILD_KEY, build.name()).is_ok()
+                && session.set_item(HANDED_OVER_KEY, "1").is_ok()
+        });
+    if !asked {
+        return Err("This browser refuses session storage, which opening this page needs. Allow site data for this page and reload.".into());
     }
     reload();
     Ok(())
@@ -201,14 +237,25 @@ pub fn local_date_time(wall_milliseconds: i64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::FULL_BUILD_KEY;
+    use super::{BUILD_KEY, Build, HANDED_OVER_KEY};
 
     #[test]
-    fn index_html_reads_the_flag_this_module_writes() {
+    fn index_html_reads_the_request_this_module_writes() {
         let index = include_str!("../../index.html");
         assert!(
-            index.contains(&format!("\"{FULL_BUILD_KEY}\"")),
-            "index.html's loader must read session storage key {FULL_BUILD_KEY}"
+            index.contains(&format!("\"{BUILD_KEY}\"")),
+            "index.html's loader must read session storage key {BUILD_KEY}"
         );
+        assert!(
+            index.contains(&format!("\"{HANDED_OVER_KEY}\"")),
+            "index.html's loader must read session storage key {HANDED_OVER_KEY}"
+        );
+        for build in [Build::Study, Build::Full] {
+            assert!(
+                index.contains(&format!("=== \"{}\"", build.name())),
+                "index.html's loader must start the {} build when asked",
+                build.name()
+            );
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! that a new version waits, applying it, pinning the version while an attempt runs, and
 //! the network and storage facts (online, usage, quota, persistence) the offline UI shows.
 
-use serde::Deserialize;
+use specialist_core::decode::{Decode, DecodeError, Source};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -57,7 +57,7 @@ pub fn online() -> bool {
 }
 
 /// What the browser says of this site's storage.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StorageEstimate {
     /// Bytes used, when known.
     pub usage: Option<f64>,
@@ -89,7 +89,24 @@ impl StorageEstimate {
 /// The browser's storage estimate.
 pub async fn storage_estimate() -> Option<StorageEstimate> {
     let value = JsFuture::from(storage_estimate_promise()).await.ok()?;
-    serde_wasm_bindgen::from_value(value).ok()
+    crate::platform::fetch::decode(value).ok()
+}
+
+impl<S: Source> Decode<S> for StorageEstimate {
+    fn decode(source: &S) -> Result<Self, DecodeError> {
+        let optional = |key: &str| source.member(key).filter(|value| !value.is_null());
+        Ok(Self {
+            usage: optional("usage")
+                .map(|value| f64::decode(&value))
+                .transpose()?,
+            quota: optional("quota")
+                .map(|value| f64::decode(&value))
+                .transpose()?,
+            persisted: optional("persisted")
+                .map(|value| bool::decode(&value))
+                .transpose()?,
+        })
+    }
 }
 
 /// Asks the browser to keep this site's data; whether it agreed.

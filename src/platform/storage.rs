@@ -7,10 +7,14 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use specialist_core::decode::Decode;
+use specialist_core::encode::progress_json;
 use specialist_core::exam::attempt::{Attempt, ExamRecord, ExamStanding, record_mismatch};
 use specialist_core::progress::{PROGRESS_SCHEMA, Progress};
 use wasm_bindgen::JsValue;
 use web_sys::js_sys::JSON;
+
+use crate::platform::fetch::{self, Parsed};
 
 fn storage() -> Result<web_sys::Storage, String> {
     web_sys::window()
@@ -44,10 +48,20 @@ pub struct Unreadable {
 }
 
 fn parse_json<T: DeserializeOwned>(raw: &str) -> Result<T, String> {
-    let value = JSON::parse(raw).map_err(|_| "the saved data is not valid JSON".to_string())?;
+    let value = JSON::parse(raw).map_err(|_| NOT_JSON.to_string())?;
     serde_wasm_bindgen::from_value(value)
         .map_err(|error| format!("the saved data has an unexpected shape ({error})"))
 }
+
+/// [`parse_json`] for the documents every build reads (progress, exam standings), through
+/// specialist-core's decoders rather than serde (see `fetch::Parsed`).
+fn parse_decoded<T: Decode<Parsed>>(raw: &str) -> Result<T, String> {
+    let value = JSON::parse(raw).map_err(|_| NOT_JSON.to_string())?;
+    fetch::decode(value)
+        .map_err(|error| format!("the saved data has an unexpected shape ({error})"))
+}
+
+const NOT_JSON: &str = "the saved data is not valid JSON";
 
 fn to_json<T: Serialize>(value: &T) -> Result<String, String> {
     let value = value
@@ -81,14 +95,18 @@ fn read_or_set_aside<T>(
 
 /// Writes `value` as JSON under `key`; `refused` says what could not be stored.
 fn write<T: Serialize>(key: &str, value: &T, refused: &str) -> Result<(), String> {
-    let text = to_json(value)?;
+    write_text(key, &to_json(value)?, refused)
+}
+
+/// Writes JSON `text` under `key`; `refused` says what could not be stored.
+fn write_text(key: &str, text: &str, refused: &str) -> Result<(), String> {
     storage()?
-        .set_item(key, &text)
+        .set_item(key, text)
         .map_err(|_| format!("the browser refused to store {refused} (storage full or disabled)"))
 }
 
 fn parse(course: &str, raw: &str) -> Result<Progress, String> {
-    let progress: Progress = parse_json(raw)?;
+    let progress: Progress = parse_decoded(raw)?;
     if progress.schema != PROGRESS_SCHEMA {
         return Err(format!(
             "the saved data uses schema {}, this version reads schema {PROGRESS_SCHEMA}",
@@ -141,7 +159,12 @@ pub fn load(course: &str) -> Loaded {
 
 /// Saves progress; an error says why it could not be saved (quota, storage disabled).
 pub fn save(progress: &Progress) -> Result<(), String> {
-    write(&progress_key(&progress.course), progress, "progress")
+    // Written without serde, as serde would write it (core/src/encode.rs).
+    write_text(
+        &progress_key(&progress.course),
+        &progress_json(progress),
+        "progress",
+    )
 }
 
 /// Forgets the unreadable data once the learner has dismissed it.
@@ -266,7 +289,7 @@ pub fn exam_standing(course: &str, exam: &str) -> ExamStanding {
     storage()
         .ok()
         .and_then(|storage| storage.get_item(&exam_key(course, exam)).ok().flatten())
-        .and_then(|raw| parse_json::<ExamStanding>(&raw).ok())
+        .and_then(|raw| parse_decoded::<ExamStanding>(&raw).ok())
         .filter(|standing| standing.is_record_of(course, exam))
         .unwrap_or_default()
 }
@@ -327,7 +350,7 @@ pub fn replace_saved_state(
 ) -> Result<SavedKeys, String> {
     let course = export.course.as_str();
     let mut writes: Vec<(String, Option<String>)> =
-        vec![(progress_key(course), Some(to_json(&export.progress)?))];
+        vec![(progress_key(course), Some(progress_json(&export.progress)))];
     for exam in exams {
         let record = export.exams.iter().find(|record| &record.exam == exam);
         writes.push((exam_key(course, exam), record.map(to_json).transpose()?));

@@ -19,9 +19,9 @@ use crate::{budget, bundle};
 
 /// Where the report and the served copy of the bundle go.
 const BENCH_DIRECTORY: &str = "target/bench";
-/// The study build's wasm as linked, with the function names twiggy shows.
-const STUDY_WASM_WITH_NAMES: &str =
-    "target/wasm32-unknown-unknown/wasm-release/specialist-study.wasm";
+/// The reader build's wasm as linked (the first lesson's), with the function names twiggy shows.
+const READER_WASM_WITH_NAMES: &str =
+    "target/wasm32-unknown-unknown/wasm-release/specialist-reader.wasm";
 
 /// What `cargo xtask bench` was asked for.
 struct Options {
@@ -211,7 +211,7 @@ fn node_script(root: &Path, name: &str, base_url: &str, lesson: &str, runs: u32)
         )
 }
 
-/// twiggy's ten largest items of the study build as shipped: the linked wasm through
+/// twiggy's ten largest items of the reader build as shipped: the linked wasm through
 /// wasm-bindgen and wasm-opt -Oz as Trunk runs them, but keeping the function names (which
 /// the shipped file drops) so that the items can be named.
 fn twiggy_top(root: &Path, shipped_bytes: usize) -> Value {
@@ -221,7 +221,7 @@ fn twiggy_top(root: &Path, shipped_bytes: usize) -> Value {
         command::tool(root, "wasm-bindgen")
             .args(["--target", "web", "--keep-debug", "--out-dir"])
             .arg(&named)
-            .arg(root.join(STUDY_WASM_WITH_NAMES))
+            .arg(root.join(READER_WASM_WITH_NAMES))
             .output(),
         command::tool(root, "wasm-opt")
             .args([
@@ -233,13 +233,13 @@ fn twiggy_top(root: &Path, shipped_bytes: usize) -> Value {
                 "--enable-reference-types",
                 "--enable-multivalue",
             ])
-            .arg(named.join("specialist-study_bg.wasm"))
+            .arg(named.join("specialist-reader_bg.wasm"))
             .arg("-o")
-            .arg(named.join("study.wasm"))
+            .arg(named.join("reader.wasm"))
             .output(),
         command::tool(root, "twiggy")
             .args(["top", "-n", "40", "-f", "csv"])
-            .arg(named.join("study.wasm"))
+            .arg(named.join("reader.wasm"))
             .output(),
     ];
     let mut last = None;
@@ -310,7 +310,7 @@ fn figure(value: &Value, unit: &str) -> String {
 /// The report as the table the note quotes.
 fn summary(report: &Value, files: &[budget::Sized]) -> String {
     let mut text =
-        String::from("\nCritical path (first visit to the first lesson, study build):\n");
+        String::from("\nCritical path (first visit to the first lesson, reader build):\n");
     text.push_str(&budget::table(files));
     let critical = &report["critical_path"];
     text.push_str(&format!(
@@ -455,7 +455,7 @@ fn summary(report: &Value, files: &[budget::Sized]) -> String {
         text.push_str(&format!("  error: {error}\n"));
     }
     text.push_str(
-        "\ntwiggy top 10 (study build as shipped, names kept; share of the shipped wasm):\n",
+        "\ntwiggy top 10 (reader build as shipped, names kept; share of the shipped wasm):\n",
     );
     for row in report["twiggy_top"].as_array().into_iter().flatten() {
         text.push_str(&format!(

@@ -58,18 +58,20 @@ pub fn read_budget(root: &Path) -> Result<Budget, String> {
 }
 
 /// The files a first visit to the first lesson needs, in the order they are asked for:
-/// index.html, the study build's JS (with the snippets it imports) and wasm, the CSS,
+/// index.html, the reader build's JS (with the snippets it imports) and wasm, the CSS,
 /// config.json, the web app manifest, the course manifest and the first lesson.
 pub fn critical_path(bundle: &Path) -> Result<Vec<Sized>, String> {
     let index = read_text(bundle, "index.html")?;
     let builds = crate::builds::read(&index).map_err(|error| format!("index.html: {error}"))?;
-    let study_js = builds["study"]["js"]
+    // index.html's loader starts the reader build on a lesson address.
+    let build = &builds["reader"];
+    let js = build["js"]
         .as_str()
-        .ok_or("index.html names no study build")?
+        .ok_or("index.html names no reader build")?
         .to_string();
-    let study_wasm = builds["study"]["wasm"]
+    let wasm = build["wasm"]
         .as_str()
-        .ok_or("index.html names no study wasm")?
+        .ok_or("index.html names no reader wasm")?
         .to_string();
     let css = stylesheet(&index).ok_or("index.html links no stylesheet")?;
     let manifest: serde_json::Value =
@@ -77,16 +79,16 @@ pub fn critical_path(bundle: &Path) -> Result<Vec<Sized>, String> {
             .map_err(|error| format!("course/manifest.json: {error}"))?;
     let first_lesson = first_lesson(&manifest, "file")?;
 
-    let mut names = vec!["index.html".to_string(), study_js];
+    let mut names = vec!["index.html".to_string(), js];
     names.extend(
-        builds["study"]["imports"]
+        build["imports"]
             .as_array()
             .into_iter()
             .flatten()
             .filter_map(|path| path.as_str().map(str::to_string)),
     );
     names.extend([
-        study_wasm,
+        wasm,
         css,
         "config.json".into(),
         "manifest.webmanifest".into(),
@@ -208,11 +210,14 @@ mod tests {
         let write = |name: &str, text: &str| std::fs::write(bundle.join(name), text).unwrap();
         write(
             "index.html",
-            r#"<link rel="stylesheet" href="./main-1.css"><script id="specialist-builds" type="application/json">{"study":{"js":"study-1.js","wasm":"study-1_bg.wasm","imports":["snippets/app/src/x.js"]}}</script>"#,
+            r#"<link rel="stylesheet" href="./main-1.css"><script id="specialist-builds" type="application/json">{"reader":{"js":"reader-1.js","wasm":"reader-1_bg.wasm","imports":["snippets/app/src/x.js"]},"study":{"js":"study-1.js","wasm":"study-1_bg.wasm","imports":[]}}</script>"#,
         );
-        write("study-1.js", "import { a } from './snippets/app/src/x.js';");
+        write(
+            "reader-1.js",
+            "import { a } from './snippets/app/src/x.js';",
+        );
         write("snippets/app/src/x.js", "export const a = 1;");
-        write("study-1_bg.wasm", &"w".repeat(5000));
+        write("reader-1_bg.wasm", &"w".repeat(5000));
         write("main-1.css", "body{}");
         write("config.json", "{}");
         write("manifest.webmanifest", "{}");
@@ -227,9 +232,9 @@ mod tests {
             names,
             [
                 "index.html",
-                "study-1.js",
+                "reader-1.js",
                 "snippets/app/src/x.js",
-                "study-1_bg.wasm",
+                "reader-1_bg.wasm",
                 "main-1.css",
                 "config.json",
                 "manifest.webmanifest",
@@ -257,7 +262,7 @@ mod tests {
         budget(sum.gzip - 1);
         let failure = enforce(&root, &bundle).unwrap_err();
         assert!(
-            failure.detail.contains("study-1_bg.wasm"),
+            failure.detail.contains("reader-1_bg.wasm"),
             "{}",
             failure.detail
         );

@@ -1,8 +1,8 @@
-//! Naming the app's two builds by content hash and telling index.html's loader about them.
+//! Naming the app's three builds by content hash and telling index.html's loader about them.
 //!
-//! Trunk builds the study and the full build (src/capabilities.rs) and injects neither
-//! (index.html's loader picks one); the full build is a `data-type="worker"` app only because
-//! Trunk allows one main app. This step, run after every build by Trunk's post-build hook
+//! Trunk builds the reader, study and full builds (src/capabilities.rs) and injects none
+//! (index.html's loader picks one); the reader and full builds are `data-type="worker"` apps
+//! only because Trunk allows one main app. This step, run after every build by Trunk's post-build hook
 //! and again for every test bundle (a republished course changes the lesson files), renames
 //! both `specialist-<build>-<16 hex>.js` / `_bg.wasm` (so the server serves them as
 //! immutable) and
@@ -14,8 +14,12 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 use specialist_core::exam::seal::to_hex;
 
-/// The two builds, by the Cargo binary names in index.html.
-pub const BUILDS: [(&str, &str); 2] = [("study", "specialist-study"), ("full", "specialist-full")];
+/// The three builds, by the Cargo binary names in index.html.
+pub const BUILDS: [(&str, &str); 3] = [
+    ("reader", "specialist-reader"),
+    ("study", "specialist-study"),
+    ("full", "specialist-full"),
+];
 
 /// The element index.html's loader reads.
 const ELEMENT_START: &str = "<script id=\"specialist-builds\" type=\"application/json\">";
@@ -45,6 +49,9 @@ pub fn stamp(directory: &Path, minify_from: Option<&Path>) -> Result<(), String>
             key.into(),
             serde_json::json!({ "js": js, "wasm": wasm, "imports": imports }),
         );
+    }
+    if let Some(full) = builds.get_mut("full") {
+        full["styles"] = hashed_stylesheet(directory)?.into();
     }
     builds.insert("lessons".into(), lesson_files(directory)?.into());
     let index = directory.join("index.html");
@@ -247,8 +254,45 @@ fn static_imports(js: &str) -> Vec<String> {
     imports
 }
 
+/// The full build's own stylesheet (style/full.css, which index.html has Trunk copy
+/// unlinked; the loader links it for the full build only), renamed like the builds (when it
+/// is not yet) to `full-<16 hex>.css` by a SHA-256 of its bytes.
+fn hashed_stylesheet(directory: &Path) -> Result<String, String> {
+    let plain = directory.join("full.css");
+    if plain.exists() {
+        let bytes = std::fs::read(&plain)
+            .map_err(|error| format!("cannot read {}: {error}", plain.display()))?;
+        let name = format!("full-{}.css", &to_hex(&Sha256::digest(&bytes))[..16]);
+        std::fs::rename(&plain, directory.join(&name))
+            .map_err(|error| format!("cannot rename {}: {error}", plain.display()))?;
+        return Ok(name);
+    }
+    let found: Vec<String> = files_with_extension(directory, "css")?
+        .iter()
+        .filter_map(|path| path.file_name()?.to_str().map(str::to_string))
+        .filter(|name| {
+            name.strip_prefix("full-")
+                .and_then(|rest| rest.strip_suffix(".css"))
+                .is_some_and(|hash| {
+                    hash.len() == 16 && hash.bytes().all(|byte| byte.is_ascii_hexdigit())
+                })
+        })
+        .collect();
+    match found.as_slice() {
+        [name] => Ok(name.clone()),
+        [] => Err(format!(
+            "{}: no full.css (index.html has Trunk copy it)",
+            directory.display()
+        )),
+        _ => Err(format!(
+            "{}: more than one full-<hash>.css",
+            directory.display()
+        )),
+    }
+}
+
 /// The build's JS and wasm, renamed (when they are not yet) to a SHA-256 of their bytes:
-/// Trunk leaves the full build unhashed, and its own hash of the study build drops leading
+/// Trunk leaves the worker-typed builds unhashed, and its own hash of the study build drops leading
 /// zeros, which the server's `name-<16 hex>` rule for immutable files would not recognise.
 fn hashed_names(directory: &Path, name: &str) -> Result<(String, String), String> {
     let (js, wasm) = current_files(directory, name)?;
@@ -331,7 +375,7 @@ mod tests {
         let _ = std::fs::remove_dir_all(&directory);
         std::fs::create_dir_all(directory.join("course")).unwrap();
         for (_, name) in BUILDS {
-            // Trunk names the study build with its own (here short) hash, the full one plain.
+            // Trunk names the study build with its own (here short) hash, the others plain.
             let stem = if name == "specialist-study" {
                 format!("{name}-abc")
             } else {
@@ -357,6 +401,7 @@ mod tests {
             r#"{"modules":[{"lessons":[{"id":"a","file":"lessons/a-1.html"}]},{"lessons":[{"id":"b","file":"lessons/b-2.html"}]}]}"#,
         )
         .unwrap();
+        std::fs::write(directory.join("full.css"), ".exam-facts{display:grid}").unwrap();
         std::fs::write(
             directory.join("index.html"),
             format!("<head>{ELEMENT_START}{{}}</script></head>"),
@@ -380,6 +425,16 @@ mod tests {
                 .exists()
         );
         assert!(!directory.join("specialist-full.js").exists());
+        assert!(
+            json["reader"]["js"]
+                .as_str()
+                .unwrap()
+                .starts_with("specialist-reader-")
+        );
+        let styles = json["full"]["styles"].as_str().unwrap();
+        assert_eq!(styles.len(), "full-".len() + 16 + ".css".len());
+        assert!(directory.join(styles).exists());
+        assert!(!directory.join("full.css").exists());
         assert_eq!(json["lessons"]["b"], "lessons/b-2.html");
         assert_eq!(
             json["full"]["imports"],

@@ -29,6 +29,7 @@ pub fn run(root: &Path) -> Result<(), Failure> {
     let started = Instant::now();
     println!("setup: checking tools (installing only what is missing)");
     wasm_target()?;
+    rust_source()?;
     trunk(root)?;
     wasm_bindgen(root)?;
     debian_packages()?;
@@ -46,18 +47,27 @@ fn report(step: &str, status: &str) {
 }
 
 fn wasm_target() -> Result<(), Failure> {
-    const TARGET: &str = "wasm32-unknown-unknown";
-    let installed = output_of(Command::new("rustup").args(["target", "list", "--installed"]))
-        .unwrap_or_default();
-    if installed.lines().any(|line| line.trim() == TARGET) {
-        report(TARGET, "present");
+    rustup_part("target", "wasm32-unknown-unknown")
+}
+
+/// The standard library's source, which the release wasm builds compile (bundle.rs).
+fn rust_source() -> Result<(), Failure> {
+    rustup_part("component", "rust-src")
+}
+
+/// Adds a target or component to the project's toolchain unless rustup lists it installed.
+fn rustup_part(kind: &str, name: &str) -> Result<(), Failure> {
+    let installed =
+        output_of(Command::new("rustup").args([kind, "list", "--installed"])).unwrap_or_default();
+    if installed.lines().any(|line| line.trim() == name) {
+        report(name, "present");
         return Ok(());
     }
-    report(TARGET, "installing");
+    report(name, "installing");
     command::run(
         "rustup",
-        Command::new("rustup").args(["target", "add", TARGET]),
-        Some(format!("rustup target add {TARGET}")),
+        Command::new("rustup").args([kind, "add", name]),
+        Some(format!("rustup {kind} add {name}")),
     )
 }
 

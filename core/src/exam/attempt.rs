@@ -95,32 +95,34 @@ pub fn record_mismatch(
 /// parser for them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct ExamStanding {
-    schema: u32,
-    course: String,
-    exam: String,
-    attempts: Vec<AttemptStanding>,
+    pub(crate) schema: u32,
+    pub(crate) course: String,
+    pub(crate) exam: String,
+    pub(crate) attempts: Vec<AttemptStanding>,
+}
+
+// These mirror the fields of `ExamRecord`, `Attempt`, `Clock`, `Submission` and `Grade`
+// that a standing needs; crate::decode reads them too.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub(crate) struct AttemptStanding {
+    pub(crate) clock: ClockStanding,
+    pub(crate) submission: Option<SubmissionStanding>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-struct AttemptStanding {
-    clock: ClockStanding,
-    submission: Option<SubmissionStanding>,
+pub(crate) struct ClockStanding {
+    pub(crate) started_wall_milliseconds: i64,
+    pub(crate) limit_milliseconds: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-struct ClockStanding {
-    started_wall_milliseconds: i64,
-    limit_milliseconds: u64,
+pub(crate) struct SubmissionStanding {
+    pub(crate) result: ResultStanding,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-struct SubmissionStanding {
-    result: ResultStanding,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-struct ResultStanding {
-    passed: bool,
+pub(crate) struct ResultStanding {
+    pub(crate) passed: bool,
 }
 
 impl ExamStanding {
