@@ -1,10 +1,12 @@
-//! Reading the documents every page needs (the course manifest, config.json, saved progress,
-//! exam standings, the glossary) from parsed JSON without serde.
+//! Reading the documents the reader and study builds need (the course manifest,
+//! config.json, saved progress, exam standings, the glossary, the search index) from parsed
+//! JSON without serde.
 //!
 //! In the app's wasm, serde's derived decoders are generic code inlined wherever a
-//! document is read: removing them from the reader build saved about 22 KB gzip of its
-//! critical path (bench/budget.toml). These decoders are plain functions over a [`Source`]
-//! (the app's is a `JsValue` from `JSON.parse`; the tests' is `serde_json::Value`).
+//! document is read: these decoders (with `encode.rs`) took serde out of the reader and
+//! study builds and 16 KB gzip off the critical path (bench/budget.toml). They are plain
+//! functions over a [`Source`] (the app's wraps a `JsValue` from `Response.json` or
+//! `JSON.parse`; the tests' is a [`Canonical`] that serde read).
 //! Architecture invariant: each accepts exactly what the serde derive of the same type
 //! accepts (missing `#[serde(default)]` fields default, `deny_unknown_fields` refuses
 //! strangers, other unknown fields are ignored), which the tests check on the same
@@ -25,6 +27,7 @@ use crate::manifest::{
     ModuleSummary, Objective,
 };
 use crate::progress::{LessonProgress, Progress};
+use crate::search::SearchIndex;
 
 /// A parsed JSON value the decoders can read.
 pub trait Source: Sized {
@@ -252,6 +255,20 @@ impl<S: Source, T: Decode<S>> Decode<S> for Vec<T> {
     }
 }
 
+/// A list of exactly three items, as serde reads a tuple of three.
+impl<S: Source, A: Decode<S>, B: Decode<S>, C: Decode<S>> Decode<S> for (A, B, C) {
+    fn decode(source: &S) -> Result<Self, DecodeError> {
+        match source.items().as_deref() {
+            Some([first, second, third]) => Ok((
+                A::decode(first).map_err(|error| error.in_item(0))?,
+                B::decode(second).map_err(|error| error.in_item(1))?,
+                C::decode(third).map_err(|error| error.in_item(2))?,
+            )),
+            _ => Err(DecodeError::new("expected a list of three")),
+        }
+    }
+}
+
 impl<S: Source, T: Decode<S>> Decode<S> for BTreeMap<String, T> {
     fn decode(source: &S) -> Result<Self, DecodeError> {
         Object::of(source)?;
@@ -376,6 +393,11 @@ decode_object!(only CoBrand {
     name: or_default,
     logo_url: or_default,
     accent_colour: or_default,
+});
+
+decode_object!(SearchIndex {
+    sections: required,
+    terms: required,
 });
 
 decode_object!(Progress {
@@ -595,6 +617,32 @@ mod tests {
         let mut bad_scroll = progress;
         bad_scroll["lessons"]["l1"]["scroll_permille"] = json!(65_536);
         assert!(both::<Progress>(bad_scroll).is_err());
+    }
+
+    #[test]
+    fn a_search_index_reads_its_triples_as_serde_reads_them() {
+        let index = json!({
+            "sections": [["l1", "Scope 3", "Purchased goods"], ["l2", "", "Refrigerants"]],
+            "terms": [["t1", "LCA", "Life-cycle assessment"]]
+        });
+        assert_eq!(
+            both::<SearchIndex>(index).unwrap().sections[1].2,
+            "Refrigerants"
+        );
+        for bad in [
+            json!([["l1", "Scope 3"]]),
+            json!([["l1", "a", "b", "c"]]),
+            json!([["l1", 3, "b"]]),
+        ] {
+            let index = json!({"sections": bad, "terms": []});
+            assert!(both::<SearchIndex>(index).is_err());
+        }
+        assert_eq!(
+            both::<SearchIndex>(json!({"sections": [["l1", 3, "b"]], "terms": []}))
+                .unwrap_err()
+                .to_string(),
+            "sections[0][1]: expected a string"
+        );
     }
 
     #[test]

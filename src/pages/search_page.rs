@@ -25,7 +25,7 @@ pub fn SearchPage(
         .with_value(|manifest| format!("{COURSE_FOLDER}{}", manifest.search_file));
     let index = RwSignal::new(None::<Result<PreparedIndex, String>>);
     leptos::task::spawn_local(async move {
-        let loaded = fetch::fetch_json::<SearchIndex>(&url)
+        let loaded = fetch::fetch_decoded::<SearchIndex>(&url)
             .await
             .map(PreparedIndex::new)
             .map_err(|error| error.to_string());

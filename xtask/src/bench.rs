@@ -89,6 +89,7 @@ pub fn run(root: &Path, arguments: &[String]) -> Result<(), Failure> {
     let files = budget::critical_path(&bundle).map_err(failed)?;
     let budget = budget::read_budget(root).map_err(failed)?;
     let total = budget::total(&files);
+    let home = budget::total(&budget::home_path(&bundle).map_err(failed)?);
     let mut report = json!({
         "critical_path": {
             "files": files.iter().map(|file| json!({"name": file.name, "raw": file.raw, "gzip": file.gzip, "brotli": file.brotli})).collect::<Vec<_>>(),
@@ -96,6 +97,7 @@ pub fn run(root: &Path, arguments: &[String]) -> Result<(), Failure> {
             "target_gzip_bytes": budget.target_gzip_bytes,
             "ceiling_gzip_bytes": budget.ceiling_gzip_bytes,
         },
+        "home_path": {"raw": home.raw, "gzip": home.gzip, "brotli": home.brotli},
         "twiggy_top": twiggy_top(root, files.iter().find(|file| file.name.ends_with(".wasm")).map_or(0, |file| file.raw)),
         "runs": options.runs,
     });
@@ -316,6 +318,10 @@ fn summary(report: &Value, files: &[budget::Sized]) -> String {
     text.push_str(&format!(
         "  budget: target {} bytes gzip, enforced ceiling {}\n",
         critical["target_gzip_bytes"], critical["ceiling_gzip_bytes"]
+    ));
+    text.push_str(&format!(
+        "  for comparison, a first visit to the course home (study build, no lesson): {} bytes gzip\n",
+        report["home_path"]["gzip"]
     ));
     let browser = &report["browser"];
     // Each row: its label, where its figure is in the browser report, and its unit.

@@ -61,23 +61,33 @@ pub fn read_budget(root: &Path) -> Result<Budget, String> {
 /// index.html, the reader build's JS (with the snippets it imports) and wasm, the CSS,
 /// config.json, the web app manifest, the course manifest and the first lesson.
 pub fn critical_path(bundle: &Path) -> Result<Vec<Sized>, String> {
+    // index.html's loader starts the reader build on a lesson address.
+    first_visit(bundle, "reader", true)
+}
+
+/// What a first visit to the course home downloads (the study build; no lesson), which
+/// `cargo xtask bench` reports beside the critical path.
+pub fn home_path(bundle: &Path) -> Result<Vec<Sized>, String> {
+    first_visit(bundle, "study", false)
+}
+
+/// The files a first visit that starts `build_name` needs, with the first lesson or not.
+fn first_visit(bundle: &Path, build_name: &str, with_lesson: bool) -> Result<Vec<Sized>, String> {
     let index = read_text(bundle, "index.html")?;
     let builds = crate::builds::read(&index).map_err(|error| format!("index.html: {error}"))?;
-    // index.html's loader starts the reader build on a lesson address.
-    let build = &builds["reader"];
+    let build = &builds[build_name];
     let js = build["js"]
         .as_str()
-        .ok_or("index.html names no reader build")?
+        .ok_or_else(|| format!("index.html names no {build_name} build"))?
         .to_string();
     let wasm = build["wasm"]
         .as_str()
-        .ok_or("index.html names no reader wasm")?
+        .ok_or_else(|| format!("index.html names no {build_name} wasm"))?
         .to_string();
     let css = stylesheet(&index).ok_or("index.html links no stylesheet")?;
     let manifest: serde_json::Value =
         serde_json::from_str(&read_text(bundle, "course/manifest.json")?)
             .map_err(|error| format!("course/manifest.json: {error}"))?;
-    let first_lesson = first_lesson(&manifest, "file")?;
 
     let mut names = vec!["index.html".to_string(), js];
     names.extend(
@@ -93,8 +103,10 @@ pub fn critical_path(bundle: &Path) -> Result<Vec<Sized>, String> {
         "config.json".into(),
         "manifest.webmanifest".into(),
         "course/manifest.json".into(),
-        format!("course/{first_lesson}"),
     ]);
+    if with_lesson {
+        names.push(format!("course/{}", first_lesson(&manifest, "file")?));
+    }
     names
         .into_iter()
         .map(|name| {

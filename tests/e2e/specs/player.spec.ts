@@ -90,6 +90,35 @@ test('a lesson opened cold is readable before the app has started, and the app t
   expect(problems).toEqual([]);
 });
 
+test('a lesson opened cold runs the reader build, and the course home opens from it with the answer kept', async ({ page, problems }) => {
+  const builds: string[] = [];
+  page.on('request', (request) => {
+    const build = /specialist-(reader|study|full)-[0-9a-f]{16}\.js$/.exec(request.url());
+    if (build) builds.push(build[1]);
+  });
+  await page.goto(`${rootUrl()}#/lessons/why-customers-ask`);
+  const check = page.locator('#main form.knowledge-check');
+  await check.getByLabel('Because the products they buy from you count in their own value-chain emissions.').check();
+  await check.getByRole('button', { name: 'Check answer' }).click();
+  await expect(check.getByRole('status')).toHaveText(/^Correct/);
+  expect(builds, 'a lesson address starts the reader build alone').toEqual(['reader']);
+
+  // The reader build has no course home: it hands over to the study build, at the home
+  // page it was asked for (the reload is not an opening, so it does not resume the lesson).
+  await page.getByRole('link', { name: 'Course', exact: true }).click();
+  await expect(page.locator('.standing')).toContainText('% complete');
+  await expect(page.locator('.lesson-item').first()).toContainText('In progress');
+  expect(new URL(page.url()).hash).toBe('#/');
+  expect(builds).toEqual(['reader', 'study']);
+
+  // Back to the lesson, now in the study build, with the answer as it was saved.
+  await page.goBack();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Why customers now ask about sustainability');
+  await expect(page.locator('#main form.knowledge-check').getByLabel('Because the products they buy from you count in their own value-chain emissions.')).toBeChecked();
+  expect(builds, 'the study build shows lessons itself').toEqual(['reader', 'study']);
+  expect(problems).toEqual([]);
+});
+
 test('searching a word found in one lesson lists that lesson first and opens it at the match', async ({ page, problems }) => {
   await page.goto(rootUrl());
   await page.getByRole('link', { name: 'Search' }).click();
