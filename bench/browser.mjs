@@ -750,6 +750,33 @@ async function measureSearch(page) {
   };
 }
 
+// What the reader build costs a learner: from a lesson (reader build) to the course home,
+// which hands over to the study build (a reload, from the service worker's cache once it
+// holds the bundle), until the home's course standing shows; 4× CPU, each run a new tab
+// (a tab that handed over stays on the study build).
+async function measureHandOver(context) {
+  const times = [];
+  for (let run = 0; run < Math.max(3, RUNS); run++) {
+    const page = await context.newPage();
+    try {
+      const cdp = await context.newCDPSession(page);
+      await page.goto(`${BASE}#/lessons/${LESSON}`, { waitUntil: "commit", timeout: 60000 });
+      await lessonPainted(page, 60000);
+      await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
+      const started = await page.evaluate(() => performance.timeOrigin + performance.now());
+      await page.evaluate(() => {
+        location.hash = "#/";
+      });
+      await page.locator(".standing").waitFor({ timeout: 60000 });
+      const shown = await page.evaluate(() => performance.timeOrigin + performance.now());
+      times.push(shown - started);
+    } finally {
+      await page.close().catch(() => {});
+    }
+  }
+  return { hand_over_median_ms: median(times), hand_over_runs_ms: times.map(round) };
+}
+
 async function measureInteraction(browser, manifest) {
   const lessons = manifest.modules.flatMap((module) => module.lessons || []);
   const withCheck = lessons.find((lesson) => lesson.id === LESSON && lesson.checks && lesson.checks.length) || lessons.find((lesson) => lesson.checks && lesson.checks.length);
@@ -801,6 +828,13 @@ async function measureInteraction(browser, manifest) {
       log(`interaction ${name}: answer ${result.answer_ms} ms, next lesson ${result.next_lesson_ms} ms, search ${result.search_keystroke_median_ms} ms median / ${result.search_keystroke_max_ms} ms max per key`);
     }
     await cdp.send("Emulation.setCPUThrottlingRate", { rate: 1 });
+    try {
+      Object.assign(results, await measureHandOver(context));
+      log(`interaction hand-over to the study build: ${results.hand_over_median_ms} ms median`);
+    } catch (error) {
+      results.hand_over_error = describeError(error);
+      log(`interaction hand-over failed: ${describeError(error)}`);
+    }
     return results;
   } finally {
     await context.close().catch(() => {});

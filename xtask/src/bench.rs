@@ -325,7 +325,7 @@ fn summary(report: &Value, files: &[budget::Sized]) -> String {
     ));
     let browser = &report["browser"];
     // Each row: its label, where its figure is in the browser report, and its unit.
-    let rows: [(&str, &[&str], &str); 18] = [
+    let rows: [(&str, &[&str], &str); 19] = [
         (
             "cold first lesson, app (median)",
             &["cold", "app_median_ms"],
@@ -408,6 +408,11 @@ fn summary(report: &Value, files: &[budget::Sized]) -> String {
                 "cpu4",
                 "search_keystroke_dom_change_median_ms",
             ],
+            "ms",
+        ),
+        (
+            "lesson → course home (reader hands over), 4× CPU",
+            &["interaction", "hand_over_median_ms"],
             "ms",
         ),
         (
