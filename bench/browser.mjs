@@ -762,6 +762,8 @@ async function measureHandOver(context) {
       const cdp = await context.newCDPSession(page);
       await page.goto(`${BASE}#/lessons/${LESSON}`, { waitUntil: "commit", timeout: 60000 });
       await lessonPainted(page, 60000);
+      // From the reader build's own page, not index.html's early paint of the lesson.
+      await page.waitForFunction(() => window.__bench.appReadyAt, null, { timeout: 60000, polling: 50 });
       await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
       const started = await page.evaluate(() => performance.timeOrigin + performance.now());
       await page.evaluate(() => {

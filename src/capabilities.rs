@@ -62,9 +62,16 @@ pub struct Services {
 }
 
 /// The reader build: lessons only, no LMS, no outbox; every other page hands over to the
-/// study build.
+/// smallest build that has it (exams, the certificate and This device straight to the
+/// full build, without passing through the study build).
 pub const READER: Capabilities = Capabilities {
-    page: |_| hand_over_page(Build::Study),
+    page: |route| {
+        let study = matches!(
+            route,
+            Route::Home | Route::Module { .. } | Route::Search { .. } | Route::Glossary { .. }
+        );
+        hand_over_page(if study { Build::Study } else { Build::Full })
+    },
     ..STUDY
 };
 

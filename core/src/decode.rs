@@ -119,13 +119,14 @@ pub fn decode<T: Decode<S>, S: Source>(source: &S) -> Result<T, DecodeError> {
     T::decode(source)
 }
 
-/// An object being read member by member.
-struct Object<'a, S> {
+/// An object being read member by member (also for the app's own small documents).
+pub struct Object<'a, S> {
     source: &'a S,
 }
 
 impl<'a, S: Source> Object<'a, S> {
-    fn of(source: &'a S) -> Result<Self, DecodeError> {
+    /// Starts reading `source`, which must be an object.
+    pub fn of(source: &'a S) -> Result<Self, DecodeError> {
         if source.is_object() {
             Ok(Self { source })
         } else {
@@ -134,7 +135,7 @@ impl<'a, S: Source> Object<'a, S> {
     }
 
     /// A member that must be there (serde: a field without a default).
-    fn required<T: Decode<S>>(&self, key: &str) -> Result<T, DecodeError> {
+    pub fn required<T: Decode<S>>(&self, key: &str) -> Result<T, DecodeError> {
         match self.source.member(key) {
             Some(value) => T::decode(&value).map_err(|error| error.in_member(key)),
             None => Err(DecodeError::missing(key)),
@@ -142,7 +143,7 @@ impl<'a, S: Source> Object<'a, S> {
     }
 
     /// A member that defaults when absent (serde: `#[serde(default)]`).
-    fn or_default<T: Decode<S> + Default>(&self, key: &str) -> Result<T, DecodeError> {
+    pub fn or_default<T: Decode<S> + Default>(&self, key: &str) -> Result<T, DecodeError> {
         match self.source.member(key) {
             Some(value) => T::decode(&value).map_err(|error| error.in_member(key)),
             None => Ok(T::default()),
@@ -150,7 +151,7 @@ impl<'a, S: Source> Object<'a, S> {
     }
 
     /// A member of `Option` type: absent or null is `None` (serde's rule for `Option`).
-    fn optional<T: Decode<S>>(&self, key: &str) -> Result<Option<T>, DecodeError> {
+    pub fn optional<T: Decode<S>>(&self, key: &str) -> Result<Option<T>, DecodeError> {
         match self.source.member(key) {
             Some(value) if !value.is_null() => T::decode(&value)
                 .map(Some)
@@ -160,7 +161,7 @@ impl<'a, S: Source> Object<'a, S> {
     }
 
     /// Refuses a member not in `known` (serde: `deny_unknown_fields`).
-    fn only(&self, known: &[&str]) -> Result<(), DecodeError> {
+    pub fn only(&self, known: &[&str]) -> Result<(), DecodeError> {
         match self
             .source
             .member_names()

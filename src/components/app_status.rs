@@ -17,7 +17,7 @@ pub fn AppStatus(
     route: ReadSignal<Route>,
 ) -> impl IntoView {
     let installation = Installation::use_context();
-    // Only the full build has an outbox; the study build hands over when anything waits.
+    // Only the full build has an outbox; the smaller builds hand over when anything waits.
     let outbox = use_context::<Outbox>();
     let course = Course::use_context();
     let (course_id, exams) = course.0.with_value(|manifest| {

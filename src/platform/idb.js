@@ -1,7 +1,7 @@
 // The app's IndexedDB database: the device key and the outbox (certificates and LMS
 // statements waiting to be sent). It is kept apart from vault.js, which holds the rest of
-// the certificate code, so that the study build, which only asks whether certificates
-// wait, does not download that rest (src/capabilities.rs, bench/budget.toml).
+// the certificate code, so that the reader and study builds, which only ask whether
+// certificates wait, do not download that rest (src/capabilities.rs, bench/budget.toml).
 
 const DATABASE = "specialist";
 const VERSION = 1;
@@ -55,7 +55,7 @@ export async function put(name, value, key) {
   });
 }
 
-// How many certificates wait to be sent; the study build hands over to the full build when
+// How many certificates wait to be sent; the smaller builds hand over to the full build when
 // any do (LMS statements wait only under an LMS launch, which starts the full build anyway).
 export async function certificatesWaiting() {
   const entries = await request((await store(OUTBOX, "readonly")).getAll());

@@ -2,7 +2,7 @@
 //! that a new version waits, applying it, pinning the version while an attempt runs, and
 //! the network and storage facts (online, usage, quota, persistence) the offline UI shows.
 
-use specialist_core::decode::{Decode, DecodeError, Source};
+use specialist_core::decode::{Decode, DecodeError, Object, Source};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -94,17 +94,11 @@ pub async fn storage_estimate() -> Option<StorageEstimate> {
 
 impl<S: Source> Decode<S> for StorageEstimate {
     fn decode(source: &S) -> Result<Self, DecodeError> {
-        let optional = |key: &str| source.member(key).filter(|value| !value.is_null());
+        let estimate = Object::of(source)?;
         Ok(Self {
-            usage: optional("usage")
-                .map(|value| f64::decode(&value))
-                .transpose()?,
-            quota: optional("quota")
-                .map(|value| f64::decode(&value))
-                .transpose()?,
-            persisted: optional("persisted")
-                .map(|value| bool::decode(&value))
-                .transpose()?,
+            usage: estimate.optional("usage")?,
+            quota: estimate.optional("quota")?,
+            persisted: estimate.optional("persisted")?,
         })
     }
 }

@@ -48,20 +48,23 @@ pub struct Unreadable {
 }
 
 fn parse_json<T: DeserializeOwned>(raw: &str) -> Result<T, String> {
-    let value = JSON::parse(raw).map_err(|_| NOT_JSON.to_string())?;
-    serde_wasm_bindgen::from_value(value)
-        .map_err(|error| format!("the saved data has an unexpected shape ({error})"))
+    parse_with(raw, serde_wasm_bindgen::from_value)
 }
 
 /// [`parse_json`] for the documents every build reads (progress, exam standings), through
 /// specialist-core's decoders rather than serde (see `fetch::Parsed`).
 fn parse_decoded<T: Decode<Parsed>>(raw: &str) -> Result<T, String> {
-    let value = JSON::parse(raw).map_err(|_| NOT_JSON.to_string())?;
-    fetch::decode(value)
-        .map_err(|error| format!("the saved data has an unexpected shape ({error})"))
+    parse_with(raw, fetch::decode)
 }
 
-const NOT_JSON: &str = "the saved data is not valid JSON";
+/// Parses `raw` as JSON and reads it with `read`, saying which of the two failed.
+fn parse_with<T, E: std::fmt::Display>(
+    raw: &str,
+    read: impl FnOnce(JsValue) -> Result<T, E>,
+) -> Result<T, String> {
+    let value = JSON::parse(raw).map_err(|_| "the saved data is not valid JSON".to_string())?;
+    read(value).map_err(|error| format!("the saved data has an unexpected shape ({error})"))
+}
 
 fn to_json<T: Serialize>(value: &T) -> Result<String, String> {
     let value = value

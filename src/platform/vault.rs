@@ -35,8 +35,8 @@ extern "C" {
     fn post_on_exit(url: &str, body: &str, method: &str, headers: JsValue);
 }
 
-// The IndexedDB part lives in a file of its own, so that the study build, which only counts
-// waiting certificates, downloads idb.js and not vault.js.
+// The IndexedDB part lives in a file of its own, so that the reader and study builds,
+// which only count waiting certificates, download idb.js and not vault.js.
 #[wasm_bindgen(module = "/src/platform/idb.js")]
 extern "C" {
     #[wasm_bindgen(js_name = certificatesWaiting)]

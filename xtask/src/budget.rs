@@ -174,7 +174,7 @@ pub fn enforce(root: &Path, bundle: &Path) -> Result<(), Failure> {
                 budget.ceiling_gzip_bytes,
                 table(&files)
             ),
-            Some("make the study build smaller (twiggy top; cargo xtask bench lists the largest items)".into()),
+            Some("make the reader build smaller (twiggy top; cargo xtask bench lists the largest items)".into()),
         ));
     }
     Ok(())

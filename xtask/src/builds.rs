@@ -4,8 +4,8 @@
 //! (index.html's loader picks one); the reader and full builds are `data-type="worker"` apps
 //! only because Trunk allows one main app. This step, run after every build by Trunk's post-build hook
 //! and again for every test bundle (a republished course changes the lesson files), renames
-//! both `specialist-<build>-<16 hex>.js` / `_bg.wasm` (so the server serves them as
-//! immutable) and
+//! each to `specialist-<build>-<16 hex>.js` / `_bg.wasm` and the full build's stylesheet to
+//! `full-<16 hex>.css` (so the server serves them as immutable) and
 //! writes their names, the snippets each imports (preloaded with it rather than after it)
 //! and each lesson's file into the `specialist-builds` JSON element.
 
@@ -292,8 +292,9 @@ fn hashed_stylesheet(directory: &Path) -> Result<String, String> {
 }
 
 /// The build's JS and wasm, renamed (when they are not yet) to a SHA-256 of their bytes:
-/// Trunk leaves the worker-typed builds unhashed, and its own hash of the study build drops leading
-/// zeros, which the server's `name-<16 hex>` rule for immutable files would not recognise.
+/// Trunk leaves the worker-typed builds unhashed, and its own hash of the study build drops
+/// leading zeros, which the server's `name-<16 hex>` rule for immutable files would not
+/// recognise.
 fn hashed_names(directory: &Path, name: &str) -> Result<(String, String), String> {
     let (js, wasm) = current_files(directory, name)?;
     let read = |file: &str| {

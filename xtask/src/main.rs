@@ -24,7 +24,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   course publish SOURCE TARGET     publish a course source folder into TARGET (a bundle's course/)
   serve [--port N] [--db PATH]     build the release bundle and run the server on 127.0.0.1
   dist                             build the bundle and write web.zip, scorm12.zip, scorm2004.zip and cmi5.zip to target/dist
-  builds DIR                       name the app's two builds by hash in DIR/index.html (Trunk's post-build hook)
+  builds DIR                       name the app's three builds by hash in DIR/index.html (Trunk's post-build hook)
   bench [--no-build] [--runs N]    build the release bundle and measure it (sizes, browser, Lighthouse, server); writes target/bench/report.json
   bench-server                     only the server's certificate throughput and latency
   service-worker DIR               minify DIR's CSS, JS and loader, `builds DIR`, then write DIR/sw.js (Trunk's post-build hook for release builds)

@@ -208,6 +208,9 @@ test('the certificate prints on one landscape page whose QR code decodes to the 
     expect(verificationUrl).toMatch(new RegExp(`^${server.url}verify/[0-9a-f-]{36}$`));
 
     await page.emulateMedia({ media: 'print' });
+    // The certificate fills the printed page: the full build's print rules (full.css) come
+    // after main.css, so they win over its screen layout of the main region.
+    expect(await page.evaluate(() => getComputedStyle(document.querySelector('main')!).maxWidth)).toBe('none');
     for (const format of ['A4', 'Letter'] as const) {
       const pdf = join(data, `certificate-${format}.pdf`);
       await page.pdf({ path: pdf, format, preferCSSPageSize: true, printBackground: true });
