@@ -24,7 +24,7 @@ const COMPRESSIBLE: &[&str] = &[
 ];
 
 /// What the release wasm builds add to the compiler's flags, beyond .cargo/config.toml's
-/// (cargo merges the two). They cut the study build by about 17 KB gzip (bench/budget.toml):
+/// (cargo merges the two). They cut the study build by about 18 KB gzip (bench/budget.toml):
 /// - the standard library is compiled with the app, at opt-level "z" and with LTO across
 ///   it, instead of linked prebuilt at opt-level 3;
 /// - a panic traps at once: no panic message, no formatting machinery, no hook;
