@@ -167,8 +167,9 @@ impl Canonical {
     }
 }
 
-/// Writes a JSON string the way ECMAScript's JSON.stringify does (as JCS requires).
-fn write_string(text: &str, output: &mut String) {
+/// Writes a JSON string the way ECMAScript's JSON.stringify does (as JCS requires), which
+/// is also how serde_json escapes (encode.rs relies on that).
+pub(crate) fn write_string(text: &str, output: &mut String) {
     output.push('"');
     for character in text.chars() {
         match character {

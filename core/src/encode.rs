@@ -72,27 +72,10 @@ fn number(out: &mut String, value: u64) {
     let _ = write!(out, "{value}");
 }
 
-/// A JSON string, escaped as serde_json escapes it: `"` and `\`, the short escapes for
-/// backspace, form feed, newline, carriage return and tab, and `\u00xx` for other control
-/// characters; everything else as it is.
+/// A JSON string, escaped as serde_json escapes it, which is JSON.stringify's escaping that
+/// the canonical writer already implements.
 fn text(out: &mut String, value: &str) {
-    out.push('"');
-    for character in value.chars() {
-        match character {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            control if u32::from(control) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", u32::from(control));
-            }
-            other => out.push(other),
-        }
-    }
-    out.push('"');
+    crate::canonical::write_string(value, out);
 }
 
 #[cfg(test)]

@@ -22,25 +22,21 @@ pub fn hash_route() -> ReadSignal<Route> {
 
 /// Whether the app was opened without a route (so it may resume where the learner was).
 /// index.html's loader notes the address it was opened at: a link followed in its early
-/// paint of a lesson, before the app started, is not an opening, and neither is the reload
-/// of a hand-over ([`hand_over_to`]) to the course home.
+/// paint of a lesson, before the app started, is not an opening. It notes null when this
+/// load is not an opening at all, but the reload of a hand-over ([`hand_over_to`]).
 pub fn opened_without_route() -> bool {
-    use wasm_bindgen::JsCast;
-    let handed_over = web_sys::window()
-        .and_then(|window| {
-            web_sys::js_sys::Reflect::get(&window, &"specialistHandedOver".into()).ok()
-        })
-        .is_some_and(|value| value.is_truthy());
-    if handed_over {
-        return false;
-    }
     let opened = web_sys::window()
         .and_then(|window| {
             web_sys::js_sys::Reflect::get(&window, &"specialistOpenedAt".into()).ok()
         })
-        .and_then(|value| value.dyn_into::<web_sys::js_sys::JsString>().ok())
-        .map_or_else(current_hash, String::from);
-    matches!(opened.as_str(), "" | "#" | "#/")
+        .filter(|value| !value.is_undefined());
+    match opened {
+        Some(address) => address
+            .as_string()
+            .is_some_and(|address| matches!(address.as_str(), "" | "#" | "#/")),
+        // No loader noted anything: the address as it is now.
+        None => matches!(current_hash().as_str(), "" | "#" | "#/"),
+    }
 }
 
 /// Goes to `route`, adding a history entry.
